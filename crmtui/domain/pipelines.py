@@ -1,0 +1,216 @@
+"""Pipelines and their ordered stages.
+
+- A pipeline has a unique name; exactly one is the default (new deals go there).
+- Stages are numbered 1..n in order (`position`), with a probability 0-100, a kind
+  (open, won or lost) and an optional `rot_days` (stale after that many days in the stage).
+  Names are unique within a pipeline, ignoring case.
+- `--stages "Open,Quoted:40,Won:won,Lost:lost"`: each item is NAME[:KIND|:PROBABILITY]...;
+  a won stage defaults to 100 %, lost to 0 %, open stages spread evenly below 100.
+- A stage holding deals cannot be deleted unless its deals move to another stage (with a
+  StageChange row each).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select, update as sql_update
+from sqlalchemy.orm import Session
+
+from crmtui.domain import records, refs, values
+from crmtui.domain.fields import STAGE_KINDS
+from crmtui.errors import Conflict, Invalid
+from crmtui.store.models import Opportunity, Pipeline, Stage
+
+
+def parse_stage_spec(spec: str) -> list[dict]:
+    items = [part.strip() for part in spec.split(",") if part.strip()]
+    if not items:
+        raise Invalid("stages: give at least one stage, e.g. \"Open,Won:won,Lost:lost\"",
+                      field="stages")
+    stages = []
+    for item in items:
+        name, *attrs = [p.strip() for p in item.split(":")]
+        if not name:
+            raise Invalid(f"stages: {item!r} has no name", field="stages", value=item)
+        stage = {"name": name, "kind": "open", "probability": None}
+        for attr in attrs:
+            if attr.lower() in STAGE_KINDS:
+                stage["kind"] = attr.lower()
+            else:
+                stage["probability"] = values.parse_percent(attr, f"stages ({name})")
+        stages.append(stage)
+    open_stages = [st for st in stages if st["kind"] == "open"]
+    for i, st in enumerate(open_stages, start=1):
+        if st["probability"] is None:
+            st["probability"] = round(100 * i / (len(open_stages) + 1))
+    for st in stages:
+        if st["probability"] is None:
+            st["probability"] = 100 if st["kind"] == "won" else 0
+    names = [st["name"].lower() for st in stages]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise Invalid(f"stages: {', '.join(dupes)} appear more than once", field="stages")
+    return stages
+
+
+DEFAULT_STAGES = "Prospecting:10,Qualification:25,Proposal:50,Negotiation:75,Won:won,Lost:lost"
+
+
+def add_pipeline(s: Session, name: str, stages: str | None = None, *, default: bool = False,
+                 source: str = "cli") -> Pipeline:
+    name = (name or "").strip()
+    if not name:
+        raise Invalid("name: a pipeline needs a name", field="name")
+    if s.scalar(select(Pipeline.id).where(func.lower(Pipeline.name) == name.lower())):
+        raise Conflict(f"a pipeline named {name!r} already exists")
+    specs = parse_stage_spec(stages or DEFAULT_STAGES)
+    pipeline = Pipeline(name=name, is_default=False)
+    s.add(pipeline)
+    s.flush()
+    records.log(s, "pipeline", pipeline.id, "create", new=name, source=source)
+    for position, spec in enumerate(specs, start=1):
+        s.add(Stage(pipeline_id=pipeline.id, position=position, **spec))
+    if default or not s.scalar(select(Pipeline.id).where(Pipeline.is_default.is_(True))):
+        set_default(s, pipeline.id)
+    s.flush()
+    return pipeline
+
+
+def set_default(s: Session, pipeline_id: int) -> None:
+    s.execute(sql_update(Pipeline).values(is_default=False).where(Pipeline.id != pipeline_id))
+    s.execute(sql_update(Pipeline).values(is_default=True).where(Pipeline.id == pipeline_id))
+    s.expire_all()
+
+
+def summary(s: Session) -> list[dict]:
+    """Every pipeline with its stages and the number of deals in each."""
+    counts = dict(s.execute(select(Opportunity.stage_id, func.count())
+                            .group_by(Opportunity.stage_id)).all())
+    out = []
+    for pipeline in s.scalars(select(Pipeline).order_by(Pipeline.id)):
+        stages = [stage_dict(st, counts.get(st.id, 0)) for st in refs.stages_of(s, pipeline.id)]
+        out.append({"id": pipeline.id, "name": pipeline.name, "default": pipeline.is_default,
+                    "deals": sum(st["deals"] for st in stages), "stages": stages})
+    return out
+
+
+def stage_dict(st: Stage, deals: int | None = None) -> dict:
+    out = {"id": st.id, "pipeline_id": st.pipeline_id, "position": st.position, "name": st.name,
+           "kind": st.kind, "probability": st.probability, "rot_days": st.rot_days}
+    if deals is not None:
+        out["deals"] = deals
+    return out
+
+
+def _renumber(s: Session, stages: list[Stage]) -> None:
+    # two passes so a unique (pipeline, position) index would never see a clash
+    for i, st in enumerate(stages, start=1):
+        st.position = -i
+    s.flush()
+    for i, st in enumerate(stages, start=1):
+        st.position = i
+    s.flush()
+
+
+def _check_name(s: Session, pipeline_id: int, name: str, *, except_id: int | None = None) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise Invalid("name: a stage needs a name", field="name")
+    for st in refs.stages_of(s, pipeline_id):
+        if st.name.lower() == name.lower() and st.id != except_id:
+            raise Conflict(f"the pipeline already has a stage named {st.name!r}")
+    return name
+
+
+def add_stage(s: Session, pipeline_ref: object, name: str, *, position: int | None = None,
+              probability: object = None, kind: str = "open", rot_days: object = None,
+              source: str = "cli") -> Stage:
+    pipeline = refs.resolve(s, "pipeline", pipeline_ref) if pipeline_ref else refs.default_pipeline(s)
+    name = _check_name(s, pipeline.id, name)
+    kind = values.parse_choice(kind or "open", "kind", STAGE_KINDS)
+    stages = refs.stages_of(s, pipeline.id)
+    if position is None:
+        # open stages go before the first closed stage; closed ones at the end
+        closed = [i for i, st in enumerate(stages) if st.kind != "open"]
+        index = closed[0] if closed and kind == "open" else len(stages)
+    else:
+        if not 1 <= position <= len(stages) + 1:
+            raise Invalid(f"position: {position} is outside 1..{len(stages) + 1}",
+                          field="position", value=position)
+        index = position - 1
+    prob = (values.parse_percent(probability) if probability not in (None, "")
+            else 100 if kind == "won" else 0 if kind == "lost" else 50)
+    rot = values.parse_int(rot_days, "rot_days", minimum=1) if rot_days not in (None, "") else None
+    stage = Stage(pipeline_id=pipeline.id, name=name, position=0, probability=prob, kind=kind,
+                  rot_days=rot)
+    s.add(stage)
+    s.flush()
+    stages.insert(index, stage)
+    _renumber(s, stages)
+    records.log(s, "stage", stage.id, "create", new=name, source=source)
+    return stage
+
+
+def edit_stage(s: Session, stage: Stage, *, name: str | None = None, position: int | None = None,
+               probability: object = None, kind: str | None = None, rot_days: object = None,
+               source: str = "cli") -> Stage:
+    changes: dict = {}
+    if name is not None:
+        changes["name"] = _check_name(s, stage.pipeline_id, name, except_id=stage.id)
+    if probability not in (None, ""):
+        changes["probability"] = values.parse_percent(probability)
+    if kind is not None:
+        new_kind = values.parse_choice(kind, "kind", STAGE_KINDS)
+        if new_kind != stage.kind and _deal_count(s, stage.id):
+            raise Conflict(f"stage {stage.name} holds deals; its kind cannot change",
+                           hint="move its deals first, or add a new stage")
+        changes["kind"] = new_kind
+    if rot_days is not None:
+        changes["rot_days"] = (values.parse_int(rot_days, "rot_days", minimum=1)
+                               if str(rot_days).strip() not in ("", "0", "none") else None)
+    records.apply(s, "stage", stage, changes, source=source)
+    if position is not None:
+        stages = [st for st in refs.stages_of(s, stage.pipeline_id) if st.id != stage.id]
+        if not 1 <= position <= len(stages) + 1:
+            raise Invalid(f"position: {position} is outside 1..{len(stages) + 1}",
+                          field="position", value=position)
+        stages.insert(position - 1, stage)
+        old = stage.position
+        _renumber(s, stages)
+        if old != stage.position:
+            records.log(s, "stage", stage.id, "edit", field="position", old=old,
+                        new=stage.position, source=source)
+    return stage
+
+
+def _deal_count(s: Session, stage_id: int) -> int:
+    return s.scalar(select(func.count()).select_from(Opportunity)
+                    .where(Opportunity.stage_id == stage_id))
+
+
+def delete_stage(s: Session, stage: Stage, *, move_to: object = None,
+                 source: str = "cli") -> int:
+    """Delete a stage; its deals (if any) must move to `move_to`. Returns how many moved."""
+    n = _deal_count(s, stage.id)
+    if n and move_to in (None, ""):
+        raise Conflict(f"stage {stage.name} holds {n} deal(s)",
+                       hint="pass --move-to STAGE to move them first")
+    moved = 0
+    if n:
+        target = refs.resolve_stage(s, stage.pipeline_id, move_to, field="move-to")
+        if target.id == stage.id:
+            raise Invalid("--move-to must name another stage")
+        if target.kind == "lost":
+            raise Invalid("cannot move deals into a lost stage without reasons",
+                          hint="move them to an open or won stage")
+        for opp_id in s.scalars(select(Opportunity.id).where(Opportunity.stage_id == stage.id)):
+            opp = s.get(Opportunity, opp_id)
+            records.apply(s, "opportunity", opp, {"stage_id": target.id}, source=source)
+            moved += 1
+    if len(refs.stages_of(s, stage.pipeline_id)) == 1:
+        raise Conflict("a pipeline needs at least one stage")
+    records.log(s, "stage", stage.id, "delete", old=stage.name, source=source)
+    pipeline_id = stage.pipeline_id
+    s.delete(stage)
+    s.flush()
+    _renumber(s, refs.stages_of(s, pipeline_id))
+    return moved

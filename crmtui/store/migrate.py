@@ -1,0 +1,129 @@
+"""Opening a store: create it by migration, or upgrade an older one after a backup.
+
+A new database is created only by running the Alembic revisions (never `create_all`).
+Opening a database at an older revision first writes an online backup beside it,
+then upgrades in one transaction with foreign keys off, checks foreign keys, and commits.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+from sqlalchemy import inspect, text
+from sqlalchemy.engine import Connection
+
+from crmtui.errors import StoreError
+from crmtui.paths import data_dir, ensure_private_dir, is_url, resolve_db, touch_private
+from crmtui.store.engine import WRITE_OPTION, Store, make_engine
+
+# The newest revision under migrations/versions. tests/test_migrations.py checks that it
+# matches Alembic's head, so opening an up-to-date store never has to load Alembic.
+HEAD = "0001"
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+
+
+def current_revision(conn: Connection) -> str | None:
+    if not inspect(conn).has_table("alembic_version"):
+        return None
+    return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def _has_tables(store: Store) -> bool:
+    with store.engine.connect() as conn:
+        names = inspect(conn).get_table_names()
+        conn.rollback()
+    return bool(names)
+
+
+def _known_revisions() -> set[str]:
+    return {p.stem.split("_", 1)[0] for p in (MIGRATIONS_DIR / "versions").glob("[0-9]*.py")}
+
+
+def _alembic_config(connection: Connection):
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.attributes["connection"] = connection
+    return cfg
+
+
+def upgrade(target: str, revision: str = "head") -> None:
+    """Run the migrations up to `revision` in one transaction on `target`."""
+    from alembic import command
+
+    engine = make_engine(target, foreign_keys=False)
+    try:
+        with engine.execution_options(**{WRITE_OPTION: True}).begin() as conn:
+            command.upgrade(_alembic_config(conn), revision)
+            if conn.dialect.name == "sqlite":
+                bad = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if bad:
+                    raise StoreError(
+                        f"migration left {len(bad)} broken references (first: {bad[0]}); "
+                        "nothing was changed"
+                    )
+    finally:
+        engine.dispose()
+
+
+def backup_path_for(db: Path, revision: str | None) -> Path:
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
+    return db.with_name(f"{db.name}.before-{revision or 'unversioned'}-{stamp}.bak")
+
+
+def prepare_file(path: Path) -> None:
+    """Create the folder (0700) and an empty database file (0600) before SQLite does."""
+    own_dir = path.parent.resolve() == data_dir().resolve()
+    ensure_private_dir(path.parent, tighten=own_dir)
+    if not path.exists():
+        touch_private(path)
+
+
+def open_store(target: str | None = None, *, migrate: bool = True) -> Store:
+    """Open (creating or upgrading as needed) the store at `target`, `CRMTUI_DB` or the default."""
+    target = resolve_db(target)
+    if not is_url(target):
+        path = Path(target).expanduser()
+        if path.is_dir():
+            raise StoreError(f"{path} is a folder; --db takes a database file")
+        try:
+            prepare_file(path)
+        except OSError as exc:
+            raise StoreError(f"cannot create the database at {path}: {exc.strerror}") from exc
+        target = str(path)
+    store = Store(target, make_engine(target))
+    if migrate:
+        ensure_current(store)
+    return store
+
+
+def ensure_current(store: Store) -> str | None:
+    """Bring the store to HEAD; returns the backup written first, if any."""
+    try:
+        with store.engine.connect() as conn:
+            rev = current_revision(conn)
+            conn.rollback()
+    except Exception as exc:
+        raise StoreError(f"cannot read the database at {store.target}: {exc}") from exc
+    if rev == HEAD:
+        return None
+    if rev is None and _has_tables(store):
+        raise StoreError(
+            f"{store.target} holds tables but no crmtui schema version; it is not a crmtui "
+            "database (pick another file with --db)"
+        )
+    if rev is not None and rev not in _known_revisions():
+        raise StoreError(
+            f"the database at {store.target} is at schema revision {rev}, newer than this crmtui "
+            "knows; upgrade crmtui"
+        )
+    backup = None
+    if rev is not None and store.path is not None:
+        from crmtui.store.backup import backup_sqlite
+
+        backup = backup_path_for(store.path, rev)
+        backup_sqlite(store.engine, backup)
+    upgrade(store.target)
+    return str(backup) if backup else None

@@ -1,0 +1,80 @@
+"""Parsers of typed values: money, dates, phones (property tests where it pays)."""
+
+from datetime import date, datetime, timezone
+from decimal import Decimal
+
+import pytest
+from hypothesis import given, strategies as st
+
+from crmtui.domain import dates, values
+from crmtui.errors import Invalid
+
+
+@given(st.decimals(min_value=0, max_value=10**12, places=2, allow_nan=False))
+def test_money_round_trips_exactly(amount):
+    text = f"{amount:,.2f}"
+    assert values.parse_money(text) == amount
+    assert values.from_minor(values.to_minor(values.parse_money(text))) == amount
+    assert values.parse_money(f"${amount:.2f}") == amount
+
+
+@given(st.decimals(min_value=0, max_value=10**9, places=2, allow_nan=False))
+def test_decimal_comma_money(amount):
+    text = f"{amount:,.2f}".replace(",", "X").replace(".", ",").replace("X", ".")
+    assert values.parse_money(text, decimal_comma=True) == amount
+
+
+@pytest.mark.parametrize("bad", ["abc", "1.2.3", "-1", "1,23.4", "1e5", "NaN", "12.345", ""])
+def test_bad_money_is_refused(bad):
+    with pytest.raises(Invalid):
+        values.parse_money(bad)
+
+
+def test_money_human_and_json_forms():
+    assert values.money_str(123450) == "1234.50"
+    assert values.money_human(123450, "EUR") == "1,234.50 EUR"
+
+
+@given(st.dates(min_value=date(1900, 1, 1), max_value=date(2200, 12, 31)))
+def test_iso_dates_always_parse(d):
+    assert dates.parse_date(d.isoformat()) == d
+
+
+@given(st.dates(min_value=date(2000, 1, 1), max_value=date(2099, 12, 31)))
+def test_numeric_dates_only_when_unambiguous(d):
+    text = f"{d.day:02d}/{d.month:02d}/{d.year}"
+    if d.day > 12:
+        assert dates.parse_date(text) == d
+    elif d.day == d.month:
+        assert dates.parse_date(text) == d
+    else:
+        with pytest.raises(Invalid, match="day/month"):
+            dates.parse_date(text)
+
+
+def test_friendly_dates_relative_to_now():
+    now = datetime(2026, 11, 25, 10, 0, tzinfo=timezone.utc)  # a Wednesday
+    assert dates.parse_date("today", now=now) == date(2026, 11, 25)
+    assert dates.parse_date("tomorrow", now=now) == date(2026, 11, 26)
+    assert dates.parse_date("+3d", now=now) == date(2026, 11, 28)
+    assert dates.parse_date("next friday", now=now) == date(2026, 11, 27)
+    assert dates.parse_date("monday", now=now) == date(2026, 11, 30)
+    assert dates.parse_when("tomorrow", now=now).hour == 9
+    assert dates.parse_when("tomorrow 3pm", now=now).hour == 15
+    with pytest.raises(Invalid):
+        dates.parse_date("the twelfth of never", now=now)
+
+
+def test_phone_normalised_or_kept():
+    assert values.parse_phone("+44 20 7946 0958") == "+442079460958"
+    assert values.parse_phone("(415) 555-0132") in ("+14155550132", "(415) 555-0132")
+    assert values.parse_phone("ext 12") == "ext 12"
+    with pytest.raises(Invalid):
+        values.parse_phone("none")
+
+
+def test_domain_of_and_split_name():
+    assert values.domain_of("Ada@Example.COM") == "example.com"
+    assert values.domain_of("https://www.acme.com/about") == "acme.com"
+    assert values.split_name("Ada King Lovelace") == ("Ada King", "Lovelace")
+    assert values.split_name("Cher") == ("", "Cher")
