@@ -10,7 +10,10 @@ from typing import Annotated, Optional
 import typer
 
 from crmtui import __version__
-from crmtui.commands import account, activity, contact, db, demo, lead, opp, pipeline
+from crmtui.commands import (
+    account, activity, contact, db, demo, dupes, history, lead, opp, pipeline, search,
+    task,
+)
 from crmtui.commands.common import handle, state
 
 app = typer.Typer(
@@ -28,10 +31,15 @@ app.add_typer(account.app, name="account")
 app.add_typer(contact.app, name="contact")
 app.add_typer(opp.app, name="opp")
 app.add_typer(activity.app, name="activity")
+app.add_typer(task.app, name="task")
+app.command("agenda")(task.agenda)
 app.add_typer(pipeline.app, name="pipeline")
 app.add_typer(pipeline.stage_app, name="stage")
 app.add_typer(db.app, name="db")
 demo.register(app)
+search.register(app)
+dupes.register(app)
+history.register(app)
 
 
 def _version(value: bool) -> None:

@@ -55,3 +55,49 @@ def reopen(ref: Ref, if_version: IfVersion = None, json_: JsonOpt = False):
 @handle
 def work(ref: Ref, if_version: IfVersion = None, json_: JsonOpt = False):
     _status(ref, "working", None, if_version, json_)
+
+
+@app.command("convert", help="Convert a lead into an account, a contact and a deal "
+                             "(one transaction: all of it or nothing).")
+@handle
+def convert(ref: Ref,
+            account: Annotated[Optional[str], typer.Option(
+                "--account", help="Use this account (id, external id or name) instead of "
+                "matching by email domain, then company name")] = None,
+            opp_name: Annotated[Optional[str], typer.Option("--opp-name", help="Deal name")] = None,
+            amount: Annotated[Optional[str], typer.Option("--amount", help="Deal amount")] = None,
+            close_date: Annotated[Optional[str], typer.Option(
+                "--close-date", help="Expected close date")] = None,
+            stage: Annotated[Optional[str], typer.Option("--stage", help="Deal stage")] = None,
+            pipeline: Annotated[Optional[str], typer.Option(
+                "--pipeline", help="Deal pipeline (default: the default one)")] = None,
+            no_opp: Annotated[bool, typer.Option("--no-opp", help="Create no deal")] = False,
+            if_version: IfVersion = None, json_: JsonOpt = False):
+    from crmtui.domain import records, refs
+    from crmtui.domain.conversion import convert as run
+
+    with store_session(write=True) as s:
+        lead = refs.resolve(s, "lead", ref)
+        result = run(s, lead.id, account=account, opp_name=opp_name, amount=amount,
+                     close_date=close_date, stage=stage, pipeline=pipeline,
+                     create_opportunity=not no_opp, expected_version=if_version)
+        out = {
+            "lead": records.to_dict(s, "lead", result.lead),
+            "account": records.to_dict(s, "account", result.account),
+            "contact": records.to_dict(s, "contact", result.contact),
+            "opportunity": records.to_dict(s, "opportunity", result.opportunity)
+            if result.opportunity is not None else None,
+            "created_account": result.created_account,
+            "created_contact": result.created_contact,
+        }
+    if json_:
+        output.write(output.dumps(out))
+        return
+    acct, contact, opp = out["account"], out["contact"], out["opportunity"]
+    output.note(f"converted lead {out['lead']['id']} ({out['lead']['name']}):")
+    output.note(f"  account {acct['id']}: {acct['name']}"
+                + (" (new)" if out["created_account"] else " (existing)"))
+    output.note(f"  contact {contact['id']}: {contact['name']}"
+                + (" (new)" if out["created_contact"] else " (existing)"))
+    if opp:
+        output.note(f"  opportunity {opp['id']}: {opp['name']} in {opp['stage']}")

@@ -137,7 +137,7 @@ def table(rows: Sequence[dict], columns: Sequence[tuple[str, str]], *, title: st
     foot = [visible(cell((footer or {}).get(key))) for key, _ in columns]
     natural = [max([len(header), len(foot[i])] + [len(r[i]) for r in texts])
                for i, (_, header) in enumerate(columns)]
-    fixed = {i for i, (key, _) in enumerate(columns) if key in right or natural[i] <= 12}
+    fixed = {i for i, (key, _) in enumerate(columns) if key in right or natural[i] <= 16}
     available = (width or console().width) - 3 * len(columns) - 1
     widths = fit_widths(natural, fixed, available)
     t = Table(title=Text(visible(title)) if title else None, show_footer=footer is not None,
@@ -148,6 +148,23 @@ def table(rows: Sequence[dict], columns: Sequence[tuple[str, str]], *, title: st
     for row in texts:
         t.add_row(*(Text(value) for value in row))
     return t
+
+
+def human_times(rows: Sequence[dict], keys: Sequence[str] = ("at",)) -> list[dict]:
+    """Copies of `rows` with ISO timestamps under `keys` shown as local 'YYYY-MM-DD HH:MM'."""
+    from datetime import datetime
+
+    from crmtui.domain.dates import human
+
+    out = []
+    for row in rows:
+        row = dict(row)
+        for key in keys:
+            value = row.get(key)
+            if isinstance(value, str) and "T" in value:
+                row[key] = human(datetime.fromisoformat(value.replace("Z", "+00:00")))
+        out.append(row)
+    return out
 
 
 def emit(rows: Sequence[dict], fmt: str, columns: Sequence[tuple[str, str]], *,

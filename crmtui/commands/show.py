@@ -43,8 +43,9 @@ def render(entity: str, record: dict, extras: dict) -> None:
         pairs.append((_label(key), value))
     for key, value in (record.get("extra") or {}).items():
         pairs.append((f"{key} (imported)", value))
-    pairs.append(("Created", record.get("created_at")))
-    pairs.append(("Updated", f"{record.get('updated_at')} (version {record.get('version')})"))
+    stamps = output.human_times([record], ("created_at", "updated_at"))[0]
+    pairs.append(("Created", stamps["created_at"]))
+    pairs.append(("Updated", f"{stamps['updated_at']} (version {record.get('version')})"))
     con.print(output.fields_panel(pairs, title))
     for section, (sub_entity, columns) in SECTION_COLUMNS.items():
         block = extras.get(section)
@@ -56,7 +57,8 @@ def render(entity: str, record: dict, extras: dict) -> None:
         con.print(output.table(rows, columns, title=heading, right={"id", "amount_display"}))
     events = extras.get("timeline") or []
     if events:
-        con.print(output.table(events, [("at", "When"), ("type", "What"), ("text", "")],
+        con.print(output.table(output.human_times(events), [("at", "When"), ("type", "What"),
+                                                            ("text", "")],
                                title="Timeline", limit=100))
     elif "timeline" in extras:
         con.print(Text("No activity yet.", style="dim"))

@@ -6,7 +6,8 @@
 - Logged activities (call, email, meeting, note) are done when logged, unless given a due
   date in the future (a planned meeting). Tasks are open until completed.
 - Logging (or completing) an activity updates the record's `last_activity_at` (which the
-  stale-deal rule reads), moves a new lead to working and recomputes the lead's score.
+  stale-deal rule reads) and moves a new lead to working; any activity on a lead
+  recomputes its score.
 - The agenda groups open tasks and planned activities by local day: overdue (due before
   today), today, and upcoming (the next N days, default 7).
 """
@@ -81,7 +82,7 @@ def _touch_targets(s: Session, activity: Activity) -> None:
         lead = s.get(Lead, activity.lead_id)
         if when and (lead.last_activity_at is None or lead.last_activity_at < when):
             lead.last_activity_at = when
-        if lead.status == "new":
+        if when and lead.status == "new":
             leads.set_status(s, lead.id, "working", source="system")
         leads.refresh_score(s, lead)
 

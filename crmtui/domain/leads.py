@@ -98,7 +98,7 @@ def set_status(s: Session, lead_id: int, to: str, *, reason: str | None = None,
 
 def check_transition(lead: Lead, to: str) -> None:
     name = f"{lead.first_name} {lead.last_name}".strip()
-    if to == lead.status:
+    if to == lead.status and to != "converted":
         raise Invalid(f"lead {lead.id} ({name}) is already {to}")
     if to in TRANSITIONS[lead.status]:
         return

@@ -47,10 +47,21 @@ def events(s: Session, entity: str, record_id: int, limit: int = 30) -> list[dic
             text = f"{e.field}: {e.old if e.old is not None else '-'} -> " \
                    f"{e.new if e.new is not None else '-'}"
         else:
-            text = e.action + (f" {e.new}" if e.new else "")
+            detail = e.new or e.old
+            text = e.action + (f" {detail}" if detail else "")
         who = f" by {e.actor}" if e.actor else ""
         out.append((e.at, e.action, f"{text} (via {e.source}{who})", e.id))
     out.sort(key=lambda item: (item[0], item[3]), reverse=True)
     return [{"at": dates.iso(at), "type": kind, "text": text} for at, kind, text, _ in out[:limit]]
 
 
+
+
+def history(s: Session, entity: str, record_id: int, limit: int | None = None) -> list[dict]:
+    """Every recorded change of one record, newest first (the append-only edit history)."""
+    query = (select(ChangeLog).where(ChangeLog.entity == entity, ChangeLog.record_id == record_id)
+             .order_by(desc(ChangeLog.id)))
+    if limit:
+        query = query.limit(limit)
+    return [{"at": dates.iso(c.at), "action": c.action, "field": c.field, "old": c.old,
+             "new": c.new, "source": c.source, "actor": c.actor} for c in s.scalars(query)]
