@@ -11,7 +11,7 @@ import typer
 
 from crmtui import __version__
 from crmtui.commands import (
-    account, activity, contact, db, demo, dupes, history, lead, opp, pipeline, search,
+    account, activity, contact, db, demo, dupes, history, lead, opp, pipeline, privacy, search,
     task,
 )
 from crmtui.commands.common import handle, state
@@ -36,6 +36,7 @@ app.command("agenda")(task.agenda)
 app.add_typer(pipeline.app, name="pipeline")
 app.add_typer(pipeline.stage_app, name="stage")
 app.add_typer(db.app, name="db")
+app.add_typer(privacy.app, name="privacy")
 demo.register(app)
 search.register(app)
 dupes.register(app)

@@ -48,6 +48,7 @@ def _install_sqlite_rules(engine: Engine, *, foreign_keys: bool) -> None:
         cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         cur.execute("PRAGMA journal_mode = WAL")
         cur.execute("PRAGMA synchronous = FULL")
+        cur.execute("PRAGMA secure_delete = ON")  # deleted personal data is zeroed, not left
         cur.execute(f"PRAGMA foreign_keys = {'ON' if foreign_keys else 'OFF'}")
         cur.close()
 
@@ -95,6 +96,13 @@ class Store:
         """A Core connection in one write transaction, for bulk inserts."""
         with self.write_engine.begin() as conn:
             yield conn
+
+    def checkpoint(self) -> None:
+        """Copy the WAL into the database and truncate it (SQLite), e.g. after an erase."""
+        if self.dialect != "sqlite":
+            return
+        with self.engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def close(self) -> None:
         self.engine.dispose()

@@ -67,3 +67,12 @@ def ranked(s: Session, entity: str, user_text: str, limit: int = 20) -> list[tup
         {"q": fts_query(user_text), "n": limit},
     ).all()
     return [(row[0], row[1]) for row in rows]
+
+
+def purge_deleted_terms(s: Session, entities: tuple[str, ...]) -> None:
+    """Merge the FTS5 segments so terms of updated/deleted rows are physically gone."""
+    if s.get_bind().dialect.name != "sqlite":
+        return
+    for entity in entities:
+        _check(entity)
+        s.execute(text(f"INSERT INTO {entity}_fts({entity}_fts) VALUES ('optimize')"))
