@@ -189,10 +189,11 @@ def emit(rows: Sequence[dict], fmt: str, columns: Sequence[tuple[str, str]], *,
 
 
 def note(message: str) -> None:
-    """A line for people on stderr (so stdout stays clean for pipes)."""
-    from rich.text import Text
-
-    console(stderr=True).print(Text(visible(message, multiline=True)), style="dim")
+    """A line for people on stderr (so stdout stays clean for pipes); dim on a terminal."""
+    text = visible(message, multiline=True)
+    if sys.stderr.isatty():
+        text = f"\x1b[2m{text}\x1b[0m"
+    write(text, err=True)
 
 
 def fields_panel(pairs: Sequence[tuple[str, Any]], title: str):
