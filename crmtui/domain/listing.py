@@ -91,7 +91,7 @@ def conditions(s: Session, entity: str, filters: dict) -> list:
 
 def _condition(s: Session, entity: str, model, name: str, value):
     if name == "search":
-        return search.filter_clause(model, entity, value)
+        return search.filter_clause(s, model, entity, value)
     if name == "since":
         return model.created_at >= dates.start_of_local_day(dates.parse_date(value, "since"))
     if name == "owner":

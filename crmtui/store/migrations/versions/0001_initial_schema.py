@@ -309,8 +309,12 @@ def upgrade() -> None:
 
     op.create_index("ix_lead_email_lower", "lead", [sa.text("lower(email)")])
     op.create_index("ix_contact_email_lower", "contact", [sa.text("lower(email)")])
-    if op.get_bind().dialect.name == "sqlite":
+    dialect = op.get_bind().dialect.name
+    if dialect == "sqlite":
         for statement in SQLITE_SEARCH:
+            op.execute(statement)
+    elif dialect == "postgresql":
+        for statement in _postgres_search_ddl():
             op.execute(statement)
     _seed_default_pipeline()
 
@@ -327,9 +331,10 @@ def _seed_default_pipeline() -> None:
         sa.column("probability"), sa.column("kind"), sa.column("rot_days"),
         sa.column("created_at"), sa.column("updated_at"), sa.column("version"),
     )
-    op.bulk_insert(pipeline, [{"id": 1, "name": "Sales", "is_default": True, **common}])
+    op.bulk_insert(pipeline, [{"name": "Sales", "is_default": True, **common}])
+    pipeline_id = op.get_bind().execute(sa.text("SELECT id FROM pipeline WHERE name = 'Sales'")).scalar()
     op.bulk_insert(stage, [
-        {"pipeline_id": 1, "name": name, "position": pos, "probability": prob, "kind": kind,
+        {"pipeline_id": pipeline_id, "name": name, "position": pos, "probability": prob, "kind": kind,
          "rot_days": rot, **common}
         for pos, (name, prob, kind, rot) in enumerate([
             ("Prospecting", 10, "open", 14),
@@ -414,11 +419,60 @@ def _search_ddl() -> list[str]:
 
 SQLITE_SEARCH = _search_ddl()
 
+# PostgreSQL twin: a `search_vec` tsvector column per table, kept by a BEFORE trigger,
+# with a GIN index. Punctuation becomes spaces before indexing so words split as FTS5's
+# unicode61 tokenizer splits them; weights: name A, email/domain B, company/phone/title C,
+# notes D (ts_rank on these weights orders results like bm25's column weights).
+_PG_DOCS = {
+    "lead": [("A", "NEW.first_name || ' ' || NEW.last_name"), ("B", "NEW.email"),
+             ("C", "NEW.company"), ("C", "{phone}"), ("D", "NEW.notes")],
+    "contact": [("A", "NEW.first_name || ' ' || NEW.last_name"), ("B", "NEW.email"),
+                ("C", "{phone}"), ("C", "NEW.title"), ("D", "NEW.notes")],
+    "account": [("A", "NEW.name"), ("B", "coalesce(NEW.domain, '') || ' ' || "
+                 "coalesce(NEW.website, '')"), ("C", "{phone}"), ("C", "NEW.city"),
+                ("D", "NEW.notes")],
+    "opportunity": [("A", "NEW.name"),
+                    ("B", "(SELECT name FROM account WHERE id = NEW.account_id)"),
+                    ("C", "NEW.next_step"), ("D", "NEW.notes")],
+}
+
+
+def _pg_words(expr: str) -> str:
+    return f"regexp_replace(coalesce({expr}, ''), '[^[:alnum:]]+', ' ', 'g')"
+
+
+def _postgres_search_ddl() -> list[str]:
+    digits = "regexp_replace(coalesce(NEW.phone, ''), '[^0-9]', '', 'g')"
+    phone = f"coalesce(NEW.phone, '') || ' ' || {digits} || ' ' || right({digits}, 10) || ' ' || right({digits}, 7)"
+    ddl = []
+    for table, parts in _PG_DOCS.items():
+        vector = " || ".join(
+            f"setweight(to_tsvector('simple', {_pg_words(expr.format(phone=phone))}), '{w}')"
+            for w, expr in parts)
+        ddl += [
+            f"ALTER TABLE {table} ADD COLUMN search_vec tsvector",
+            f"CREATE INDEX ix_{table}_search_vec ON {table} USING gin (search_vec)",
+            f"CREATE FUNCTION {table}_search_vec() RETURNS trigger LANGUAGE plpgsql AS $$ "
+            f"BEGIN NEW.search_vec := {vector}; RETURN NEW; END $$",
+            f"CREATE TRIGGER {table}_search_vec BEFORE INSERT OR UPDATE ON {table} "
+            f"FOR EACH ROW EXECUTE FUNCTION {table}_search_vec()",
+        ]
+    ddl += [
+        "CREATE FUNCTION account_name_to_opportunities() RETURNS trigger LANGUAGE plpgsql AS $$ "
+        "BEGIN UPDATE opportunity SET name = name WHERE account_id = NEW.id; RETURN NULL; END $$",
+        "CREATE TRIGGER account_name_to_opportunities AFTER UPDATE OF name ON account "
+        "FOR EACH ROW EXECUTE FUNCTION account_name_to_opportunities()",
+    ]
+    return ddl
+
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "sqlite":
         for table in _FTS:
             op.execute(f"DROP TABLE IF EXISTS {table}_fts")
+    elif op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP TRIGGER IF EXISTS account_name_to_opportunities ON account")
+        op.execute("DROP FUNCTION IF EXISTS account_name_to_opportunities()")
     for table in ["activity", "stage_change", "lead", "opportunity", "contact", "stage",
                   "import_change", "account", "pipeline", "import_batch", "change_log"]:
         op.drop_table(table)
