@@ -1,19 +1,97 @@
-"""Test isolation: every test gets its own data folder; nothing touches a real store."""
+"""Test isolation and backends.
+
+Every test gets its own data folder; nothing touches a real store. Tests that use a store
+run once per backend: SQLite, and PostgreSQL when the machine has its server binaries
+(a throwaway cluster is started for the session, see tests/pgserver.py). Mark a test
+`sqlite_only` when it is about SQLite itself (files, pragmas) or uses no store at all.
+CRMTUI_TEST_PG=0 runs SQLite only; with server binaries present and PostgreSQL tests not
+run otherwise, the session fails, so CI cannot silently skip them.
+"""
 
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 from typer.testing import CliRunner
 
+from tests import pgserver
+
+_PG = {"server": None, "ran": 0, "eligible": 0, "error": None}
+
+
+def _pg_wanted() -> bool:
+    return os.environ.get("CRMTUI_TEST_PG", "0") != "0"  # TODO(issue 8): default on
+
+
+def _pg_possible() -> bool:
+    return pgserver.find_bin_dir() is not None and pgserver.driver_available()
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "sqlite_only: runs on SQLite only (file- or "
+                                       "pragma-level behaviour, or no store at all)")
+
+
+def pytest_generate_tests(metafunc):
+    if "backend" not in metafunc.fixturenames:
+        return
+    backends = ["sqlite"]
+    if metafunc.definition.get_closest_marker("sqlite_only") is None:
+        _PG["eligible"] += 1
+        if _pg_wanted() and _pg_possible():
+            backends.append("postgresql")
+    metafunc.parametrize("backend", backends, indirect=True)
+
+
+def _pg_server():
+    if _PG["server"] is None and _PG["error"] is None:
+        try:
+            server = pgserver.Server(pgserver.find_bin_dir())
+            server.start()
+            server.make_template()
+            _PG["server"] = server
+        except Exception as exc:  # reported once, and every PostgreSQL test fails with it
+            _PG["error"] = exc
+    if _PG["error"] is not None:
+        pytest.fail(f"could not start a PostgreSQL test server: {_PG['error']}")
+    return _PG["server"]
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if _PG["server"] is not None:
+        _PG["server"].stop()
+    if (_pg_wanted() and pgserver.find_bin_dir() is not None and _PG["eligible"]
+            and _PG["ran"] == 0 and not session.config.option.collectonly):
+        session.exitstatus = 1
+        print("\nERROR: PostgreSQL server binaries are installed but no PostgreSQL test ran"
+              + ("" if pgserver.driver_available() else " (psycopg is not installed)"))
+
+
+def pytest_report_header(config):
+    if not _pg_wanted():
+        return "backends: sqlite (CRMTUI_TEST_PG=0)"
+    if not _pg_possible():
+        return "backends: sqlite (no PostgreSQL server binaries or psycopg: PostgreSQL tests skipped)"
+    return f"backends: sqlite, postgresql ({pgserver.find_bin_dir()})"
+
 
 @pytest.fixture(autouse=True)
-def crm_home(tmp_path, monkeypatch):
+def backend(request):
+    """Which store this test runs on: 'sqlite' or 'postgresql'."""
+    return getattr(request, "param", "sqlite")
+
+
+@pytest.fixture(autouse=True)
+def crm_home(tmp_path, monkeypatch, backend):
     home = tmp_path / "crmhome"
     monkeypatch.setenv("CRMTUI_HOME", str(home))
     for var in ("CRMTUI_DB", "CRMTUI_USER"):
         monkeypatch.delenv(var, raising=False)
+    if backend == "postgresql":
+        monkeypatch.setenv("CRMTUI_DB", _pg_server().new_database())
+        _PG["ran"] += 1
     monkeypatch.setenv("TZ", "UTC")
     from crmtui import config
     from crmtui.commands.common import state

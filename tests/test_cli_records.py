@@ -176,6 +176,7 @@ def test_rejected_values_name_the_field(cli, store, args, message):
     assert count(store, Opportunity) == 0 and count(store, Lead) == 0
 
 
+@pytest.mark.sqlite_only
 def test_usage_error_exit_code(cli):
     assert cli("lead", "add", code=2).exit_code == 2
     assert cli("lead", "frobnicate", code=2).exit_code == 2
@@ -236,6 +237,7 @@ def test_owner_defaults_to_current_user(cli, store, monkeypatch):
         assert s.scalar(select(ChangeLog.actor)) == "ada"
 
 
+@pytest.mark.sqlite_only
 def test_db_verbs(cli, crm_home, tmp_path):
     assert cli("db", "path").stdout.strip() == str(crm_home / "crm.db")
     cli("db", "migrate")
@@ -252,6 +254,7 @@ def test_db_verbs(cli, crm_home, tmp_path):
     assert cli.json("lead", "list") == []
 
 
+@pytest.mark.sqlite_only
 def test_crmtui_db_environment_variable(cli, tmp_path, monkeypatch):
     target = tmp_path / "env.db"
     monkeypatch.setenv("CRMTUI_DB", str(target))
@@ -260,6 +263,7 @@ def test_crmtui_db_environment_variable(cli, tmp_path, monkeypatch):
     assert cli("db", "path").stdout.strip() == str(target)
 
 
+@pytest.mark.sqlite_only
 def test_version_and_help(cli):
     import crmtui
 

@@ -8,6 +8,8 @@ import pytest
 
 import crmtui
 
+pytestmark = pytest.mark.sqlite_only
+
 PACKAGE = Path(crmtui.__file__).parent
 HEADLESS = sorted(
     ".".join(p.relative_to(PACKAGE.parent).with_suffix("").parts)

@@ -5,6 +5,8 @@ import stat
 
 import pytest
 
+pytestmark = pytest.mark.sqlite_only
+
 
 @pytest.fixture
 def umask_022():

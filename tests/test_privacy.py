@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 from sqlalchemy import select
 
 from crmtui.store.models import Account, Activity, ChangeLog, Contact, Lead, Opportunity
@@ -38,6 +40,7 @@ def test_export_holds_every_record_of_the_person(cli, tmp_path):
     assert "no lead or contact" in cli("privacy", "export", "nobody@x.example", code=1).stderr
 
 
+@pytest.mark.sqlite_only
 def test_erase_removes_the_bytes_but_keeps_deal_figures(cli, store, crm_home):
     setup_person(cli)
     result = cli.json("privacy", "erase", EMAIL, "--yes")

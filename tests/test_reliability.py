@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.sqlite_only
+
 KILL_POINTS = int(os.environ.get("CRMTUI_KILL_POINTS", "3"))
 
 

@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 from hypothesis import given, strategies as st
 
 from crmtui.textsafe import json_safe, neutralise_formula, unneutralise, visible
@@ -11,6 +13,7 @@ HOSTILE = ["[@click=app.quit]x[/]", "[link=file:///etc/passwd]y[/link]", "Acme [
            "\x9b31m", "\u202eevil", "nul\x00byte"]
 
 
+@pytest.mark.sqlite_only
 @given(st.text())
 def test_visible_has_no_control_characters(text):
     shown = visible(text)
@@ -18,6 +21,7 @@ def test_visible_has_no_control_characters(text):
     assert "\u202e" not in shown
 
 
+@pytest.mark.sqlite_only
 def test_hostile_corpus_made_visible():
     for text in HOSTILE:
         shown = visible(text)
@@ -25,6 +29,7 @@ def test_hostile_corpus_made_visible():
     assert visible("[@click=app.quit]x[/]") == "[@click=app.quit]x[/]"
 
 
+@pytest.mark.sqlite_only
 @given(st.text())
 def test_json_safe_stays_valid_json(text):
     encoded = json_safe(json.dumps(text, ensure_ascii=False))
@@ -32,6 +37,7 @@ def test_json_safe_stays_valid_json(text):
     assert not any(0x7f <= ord(c) <= 0x9f for c in encoded)
 
 
+@pytest.mark.sqlite_only
 @given(st.text())
 def test_formula_neutralising_round_trips(text):
     assert unneutralise(neutralise_formula(text)) == text or text.startswith("'")
@@ -46,6 +52,7 @@ def test_hostile_names_in_cli_output(cli):
     assert "[@click=app.quit]x[/]" in out.stdout
     raw = cli("account", "list", "--json", "--limit", "100").stdout
     assert "\x9b" not in raw and "\x1b" not in raw
-    assert [r["name"] for r in json.loads(raw)] == HOSTILE
+    # stored as typed, except NUL characters, which the domain drops on every backend
+    assert [r["name"] for r in json.loads(raw)] == [t.replace("\x00", "") for t in HOSTILE]
     shown = cli("account", "show", "1").stdout
     assert "[@click=app.quit]x[/]" in shown

@@ -9,6 +9,8 @@ from hypothesis import given, strategies as st
 from crmtui.domain import dates, values
 from crmtui.errors import Invalid
 
+pytestmark = pytest.mark.sqlite_only
+
 
 @given(st.decimals(min_value=0, max_value=10**12, places=2, allow_nan=False))
 def test_money_round_trips_exactly(amount):

@@ -46,17 +46,18 @@ def store_session(write: bool = False) -> Iterator:
 
 
 def print_error(error: BaseException) -> None:
-    from rich.text import Text
-
-    from crmtui.commands.output import console
+    """`error: message` and the hint on stderr, unwrapped; red/yellow only on a terminal."""
     from crmtui.textsafe import visible
 
-    message = Text("error: ", style="bold red")
-    message.append(visible(getattr(error, "message", str(error)), multiline=True))
+    message = visible(getattr(error, "message", str(error)), multiline=True)
     hint = getattr(error, "hint", None)
+    colour = sys.stderr.isatty()
+    lines = [f"\x1b[1;31merror:\x1b[0m {message}" if colour else f"error: {message}"]
     if hint:
-        message.append("\n" + visible(hint, multiline=True), style="yellow")
-    console(stderr=True).print(message)
+        hint = visible(hint, multiline=True)
+        lines.append(f"\x1b[33m{hint}\x1b[0m" if colour else hint)
+    sys.stderr.write("\n".join(lines) + "\n")
+    sys.stderr.flush()
 
 
 def _translate(exc: Exception) -> errors.CrmError | None:

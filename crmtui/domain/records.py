@@ -35,7 +35,10 @@ def spec_for(entity: str, name: str) -> FieldSpec:
 
 
 def coerce(s: Session, spec: FieldSpec, raw: object, *, pipeline_id: int | None = None) -> Any:
-    """One raw value to its store form; None/'' means unset."""
+    """One raw value to its store form; None/'' means unset. NUL characters are dropped
+    everywhere (PostgreSQL cannot store them, and no real value holds one)."""
+    if isinstance(raw, str) and "\x00" in raw:
+        raw = raw.replace("\x00", "")
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         if spec.required:
             raise Invalid(f"{spec.name} is required", field=spec.name, value=raw)
