@@ -112,7 +112,11 @@ def ensure_current(store: Store) -> str | None:
             rev = current_revision(conn)
             conn.rollback()
     except Exception as exc:
-        raise StoreError(f"cannot read the database at {store.target}: {exc}") from exc
+        hint = None
+        if "does not exist" in str(exc) and store.dialect == "postgresql":
+            hint = "create the database first (e.g. `createdb NAME`), then run this again"
+        raise StoreError(f"cannot read the database at {store.target}: "
+                         f"{getattr(exc, 'orig', exc)}", hint=hint) from exc
     if rev == HEAD:
         return None
     if rev is None and _has_tables(store):

@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from typing import Optional
 
-from sqlalchemy import JSON, Index, MetaData, text
+from sqlalchemy import JSON, BigInteger, Index, MetaData, text
 from sqlmodel import Field, SQLModel
 
 NAMING_CONVENTION = {
@@ -95,7 +95,7 @@ class Account(Imported, table=True):
     domain: Optional[str] = Field(default=None, index=True)
     industry: Optional[str] = None
     employees: Optional[int] = None
-    revenue_minor: Optional[int] = None
+    revenue_minor: Optional[int] = Field(default=None, sa_type=BigInteger)
     phone: Optional[str] = None
     website: Optional[str] = None
     city: Optional[str] = None
@@ -135,7 +135,7 @@ class Opportunity(Imported, table=True):
     )
     pipeline_id: int = Field(foreign_key="pipeline.id", index=True)
     stage_id: int = Field(foreign_key="stage.id")
-    amount_minor: int = 0
+    amount_minor: int = Field(default=0, sa_type=BigInteger)  # cents: 64-bit everywhere
     currency: str = "USD"
     close_date: Optional[date] = None
     probability: Optional[int] = None  # overrides the stage's probability when set
