@@ -14,6 +14,7 @@ from crmtui.commands import (
     account, activity, contact, db, demo, dupes, history, lead, opp, pipeline, privacy, search,
     task,
 )
+from crmtui.commands import export, imports
 from crmtui.commands.common import handle, state
 
 app = typer.Typer(
@@ -37,6 +38,8 @@ app.add_typer(pipeline.app, name="pipeline")
 app.add_typer(pipeline.stage_app, name="stage")
 app.add_typer(db.app, name="db")
 app.add_typer(privacy.app, name="privacy")
+app.add_typer(imports.app, name="import")
+app.add_typer(export.app, name="export")
 demo.register(app)
 search.register(app)
 dupes.register(app)

@@ -1,0 +1,255 @@
+"""Import history and undo.
+
+Undo deletes the records a batch inserted (they carry its `import_batch_id`; stages it created
+have ImportChange rows) and restores the columns it changed on the records it updated (their
+before-images are ImportChange rows). A record edited since the import (its version moved on,
+or another record now points at one the batch inserted) is never overwritten or deleted:
+undo refuses, or with `force` keeps those records as they are and undoes the rest.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import delete, func, select, update as sql_update
+from sqlalchemy.orm import Session
+
+from crmtui.domain import dates, pipelines, records
+from crmtui.errors import Conflict, NotFound
+from crmtui.store.models import (
+    Activity, ChangeLog, Contact, ImportBatch, ImportChange, Lead, Opportunity, Stage,
+    TABLES_BY_ENTITY, utcnow,
+)
+
+# Who may point at a record of each entity (child table, column).
+CHILDREN = {
+    "account": ((Contact, "account_id"), (Opportunity, "account_id"), (Activity, "account_id"),
+                (Lead, "converted_account_id")),
+    "contact": ((Opportunity, "contact_id"), (Activity, "contact_id"),
+                (Lead, "converted_contact_id")),
+    "lead": ((Activity, "lead_id"),),
+    "opportunity": ((Activity, "opportunity_id"), (Lead, "converted_opportunity_id")),
+    "activity": (),
+}
+ORDER = ("activity", "opportunity", "contact", "lead", "account")
+
+
+def history(s: Session, *, limit: int = 20) -> list[dict]:
+    rows = s.scalars(select(ImportBatch).order_by(ImportBatch.id.desc()).limit(limit)).all()
+    return [batch_dict(b) for b in rows]
+
+
+def batch_dict(b: ImportBatch) -> dict:
+    extra = b.extra or {}
+    return {"id": b.id, "created_at": dates.iso(b.created_at), "entity": b.entity,
+            "file": b.source, "format": b.format, "status": b.status, "inserted": b.inserted,
+            "updated": b.updated, "skipped": b.skipped, "rejected": b.rejected,
+            "unchanged": extra.get("unchanged"), "created": extra.get("created") or {},
+            "finished_at": dates.iso(b.finished_at), "undone_at": dates.iso(b.undone_at),
+            "options": b.options or {}}
+
+
+@dataclass
+class UndoPlan:
+    batch: ImportBatch
+    deletes: dict[str, int] = field(default_factory=dict)  # entity -> rows to delete
+    restores: int = 0
+    edited: list[tuple[str, int]] = field(default_factory=list)
+    referenced: list[tuple[str, int, str]] = field(default_factory=list)
+
+    @property
+    def blocked(self) -> bool:
+        return bool(self.edited or self.referenced)
+
+    def blocked_message(self) -> str:
+        parts = []
+        if self.edited:
+            shown = ", ".join(f"{e} {i}" for e, i in self.edited[:10])
+            more = f" and {len(self.edited) - 10} more" if len(self.edited) > 10 else ""
+            parts.append(f"{len(self.edited)} record(s) were edited after import batch "
+                         f"{self.batch.id}: {shown}{more}")
+        if self.referenced:
+            shown = ", ".join(f"{e} {i} ({why})" for e, i, why in self.referenced[:10])
+            parts.append(f"{len(self.referenced)} imported record(s) are used by records added "
+                         f"since: {shown}")
+        return "; ".join(parts)
+
+    def question(self) -> str:
+        what = ", ".join(f"delete {n:,} {e}(s)" for e, n in self.deletes.items() if n)
+        if self.restores:
+            what = (what + ", " if what else "") + f"restore {self.restores:,} updated record(s)"
+        return f"Undo import batch {self.batch.id} ({what or 'nothing to do'})?"
+
+
+def _batch(s: Session, batch_id: int) -> ImportBatch:
+    batch = s.get(ImportBatch, batch_id)
+    if batch is None:
+        raise NotFound(f"import batch {batch_id} does not exist",
+                       hint="see `crm import history`")
+    if batch.status == "undone":
+        raise Conflict(f"import batch {batch_id} was already undone on "
+                       f"{dates.human(batch.undone_at)}")
+    return batch
+
+
+def undo_plan(s: Session, batch_id: int) -> UndoPlan:
+    batch = _batch(s, batch_id)
+    plan = UndoPlan(batch)
+    for entity in ORDER:
+        model = TABLES_BY_ENTITY[entity]
+        mine = select(model.id).where(model.import_batch_id == batch.id)
+        plan.deletes[entity] = s.scalar(select(func.count()).select_from(mine.subquery()))
+        if not plan.deletes[entity]:
+            continue
+        for rid in s.scalars(mine.where(model.version != 1).limit(1000)):
+            plan.edited.append((entity, rid))
+        for child, column in CHILDREN[entity]:
+            col = getattr(child, column)
+            rows = s.execute(select(col, child.id).where(
+                col.in_(mine), (child.import_batch_id.is_(None)) |
+                (child.import_batch_id != batch.id)).limit(100)).all()
+            label = next(k for k, v in TABLES_BY_ENTITY.items() if v is child)
+            for parent_id, child_id in rows:
+                plan.referenced.append((entity, parent_id, f"{label} {child_id}"))
+    changes = s.scalars(select(ImportChange).where(ImportChange.batch_id == batch.id,
+                                                   ImportChange.action == "update")).all()
+    for change in changes:
+        model = TABLES_BY_ENTITY[change.entity]
+        current = s.scalar(select(model.version).where(model.id == change.record_id))
+        if current is None:
+            continue
+        if current != change.version_after:
+            plan.edited.append((change.entity, change.record_id))
+        else:
+            plan.restores += 1
+    return plan
+
+
+def undo(s: Session, batch_id: int, *, force: bool = False) -> dict:
+    plan = undo_plan(s, batch_id)
+    batch = plan.batch
+    if plan.blocked and not force:
+        raise Conflict(plan.blocked_message(), hint="pass --force to keep those records")
+    keep = {(e, i) for e, i in plan.edited} | {(e, i) for e, i, _ in plan.referenced}
+    result = {"batch": batch.id, "deleted": {}, "restored": 0, "kept": len(keep),
+              "kept_records": [f"{e} {i}" for e, i in sorted(keep)][:50]}
+    now = utcnow()
+    # restore updated records first (newest change first), while they still exist
+    changes = s.scalars(select(ImportChange).where(ImportChange.batch_id == batch.id,
+                                                   ImportChange.action == "update")
+                        .order_by(ImportChange.id.desc())).all()
+    for change in changes:
+        if (change.entity, change.record_id) in keep:
+            continue
+        model = TABLES_BY_ENTITY[change.entity]
+        obj = s.get(model, change.record_id)
+        if obj is None:
+            continue
+        before = (change.before or {}).get("columns", {})
+        _restore_record(s, change.entity, obj, before, now)
+        result["restored"] += 1
+    for entity in ORDER:
+        model = TABLES_BY_ENTITY[entity]
+        kept_ids = [i for e, i in keep if e == entity]
+        condition = model.import_batch_id == batch.id
+        if kept_ids:
+            condition = condition & model.id.not_in(kept_ids)
+        ids = select(model.id).where(condition)
+        n = s.scalar(select(func.count()).select_from(ids.subquery()))
+        if not n:
+            continue
+        s.execute(ChangeLog.__table__.insert().from_select(
+            ["entity", "record_id", "action", "new", "at", "source"],
+            select(_lit(entity), model.id, _lit("undo"), _lit(f"batch {batch.id}"),
+                   _lit(now, ChangeLog.__table__.c.at.type), _lit("import")).where(condition)))
+        _detach_own_children(s, entity, batch.id, condition)
+        s.execute(delete(model).where(condition).execution_options(synchronize_session=False))
+        result["deleted"][entity] = n
+    for change in s.scalars(select(ImportChange).where(ImportChange.batch_id == batch.id,
+                                                       ImportChange.action == "insert",
+                                                       ImportChange.entity == "stage")):
+        stage = s.get(Stage, change.record_id)
+        if stage is None:
+            continue
+        in_use = s.scalar(select(func.count()).select_from(Opportunity)
+                          .where(Opportunity.stage_id == stage.id))
+        if in_use:
+            result["kept"] += 1
+            result["kept_records"].append(f"stage {stage.id}")
+            continue
+        pipelines.delete_stage(s, stage, source="import")
+        result["deleted"]["stage"] = result["deleted"].get("stage", 0) + 1
+    if batch.entity == "activity":
+        _recompute_last_activity(s)
+    batch.status = "undone"
+    batch.undone_at = now
+    s.expire_all()
+    return result
+
+
+def _detach_own_children(s: Session, entity: str, batch_id: int, condition) -> None:
+    """Rows of this batch that point at each other (a deal at an account it created)."""
+    model = TABLES_BY_ENTITY[entity]
+    for child, column in CHILDREN.get(entity, ()):
+        if child is Lead:
+            col = getattr(child, column)
+            s.execute(sql_update(child).where(col.in_(select(model.id).where(condition)))
+                      .values({column: None}).execution_options(synchronize_session=False))
+
+
+def _recompute_last_activity(s: Session) -> None:
+    for table, column in (("opportunity", "opportunity_id"), ("lead", "lead_id")):
+        s.connection().exec_driver_sql(
+            f"UPDATE {table} SET last_activity_at = (SELECT max(done_at) FROM activity "
+            f"WHERE activity.{column} = {table}.id) WHERE last_activity_at IS NOT NULL")
+
+
+def _lit(value, type_=None):
+    from sqlalchemy import literal
+
+    return literal(value, type_=type_) if type_ is not None else literal(value)
+
+
+def _restore_record(s: Session, entity: str, obj, before: dict, now) -> None:
+    """Put back the column values an import overwrote (history rows say so)."""
+    model = type(obj)
+    for column, stored in before.items():
+        value = _restore(model, column, stored)
+        current = getattr(obj, column)
+        if current == value:
+            continue
+        records.log(s, entity, obj.id, "edit", field=column,
+                    old=current if column != "extra" else None,
+                    new=value if column != "extra" else None, source="import")
+        if column == "stage_id" and entity == "opportunity":
+            from crmtui.store.models import StageChange
+
+            s.add(StageChange(opportunity_id=obj.id, from_stage_id=current, to_stage_id=value,
+                              at=now, source="import"))
+        setattr(obj, column, value)
+    records.touch(s, entity, obj)
+
+
+def _restore(model, column: str, value):
+    if value is None:
+        return None
+    if column == "extra":
+        return value
+    python_type = model.__table__.c[column].type.python_type
+    if python_type is datetime:
+        return datetime.fromisoformat(value)
+    if python_type is date:
+        return date.fromisoformat(value)
+    return value
+
+
+def describe_undo(result: dict) -> str:
+    parts = [f"deleted {n:,} {e}(s)" for e, n in result["deleted"].items()]
+    if result["restored"]:
+        parts.append(f"restored {result['restored']:,} record(s)")
+    text = f"undid import batch {result['batch']}: " + (", ".join(parts) or "nothing to undo")
+    if result["kept"]:
+        text += f"; kept {result['kept']} record(s) edited since: " + \
+            ", ".join(result["kept_records"][:10])
+    return text

@@ -1,0 +1,251 @@
+"""One converter per mapped column: text from the file -> the value the store keeps.
+
+The rules are those of `domain.values` and `domain.dates` (the CLI and the app use the same),
+with what only files need on top:
+- amounts: `--decimal-comma` reads `1.234,56`;
+- dates: ISO 8601 always; `--date-format` (strftime codes or DD/MM/YYYY-style tokens) for
+  others; without it, numeric dates like `03/04/2024` are read only when the whole column
+  reads one way (some day above 12 settles day/month versus month/day); a column where every
+  value could be either, or where values disagree, stops the import and asks for
+  `--date-format`. Excel serial numbers (45000) only with `--excel-dates`.
+- a date without a time means 00:00 local time for history (created_at, closed_at, done_at)
+  and 09:00 local time for due dates, as everywhere in crmtui.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Callable
+
+from crmtui.domain import dates, values
+from crmtui.domain.fields import FieldSpec
+from crmtui.errors import Invalid, UsageError
+from crmtui.importer.options import StopImport
+
+NUMERIC_DATE = re.compile(
+    r"^(\d{1,4})[./-](\d{1,2})[./-](\d{1,4})"
+    r"(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?\s*([AaPp]\.?[Mm]\.?)?)?$")
+EXCEL_SERIAL = re.compile(r"^\d{1,7}(?:\.\d+)?$")
+EXCEL_EPOCH = date(1899, 12, 30)
+_TOKENS = (("YYYY", "%Y"), ("YY", "%y"), ("MM", "%m"), ("DD", "%d"), ("HH", "%H"),
+           ("hh", "%I"), ("mm", "%M"), ("ss", "%S"), ("AM", "%p"), ("PM", "%p"), ("M", "%m"),
+           ("D", "%d"))
+ORDERS = {"dmy": "day/month/year", "mdy": "month/day/year"}
+
+
+def strptime_format(text: str | None) -> str | None:
+    """`DD/MM/YYYY HH:mm` or a strftime format -> a strftime format."""
+    if not text:
+        return None
+    if "%" in text:
+        return text
+    out, i = "", 0
+    while i < len(text):
+        for token, code in _TOKENS:
+            if text.startswith(token, i):
+                out += code
+                i += len(token)
+                break
+        else:
+            out += text[i]
+            i += 1
+    if "%" not in out:
+        raise UsageError(f"--date-format {text!r} names no date parts",
+                         hint="e.g. --date-format DD/MM/YYYY or --date-format '%d.%m.%Y %H:%M'")
+    return out
+
+
+def _iso(text: str):
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        pass
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def numeric_candidates(m: re.Match) -> dict[str, date]:
+    """The dates a numeric match can mean, by order (y/m/d first has only one)."""
+    a, b, c = m.group(1), int(m.group(2)), m.group(3)
+    out = {}
+    if len(a) == 4:
+        try:
+            out["ymd"] = date(int(a), b, int(c))
+        except ValueError:
+            pass
+        return out
+    year = int(c) + 2000 if len(c) <= 2 else int(c)
+    for order, (mo, d) in (("dmy", (b, int(a))), ("mdy", (int(a), b))):
+        try:
+            out[order] = date(year, mo, d)
+        except ValueError:
+            pass
+    return out
+
+
+def _time_of(m: re.Match) -> time | None:
+    if m.group(4) is None:
+        return None
+    hour, minute, second = int(m.group(4)), int(m.group(5)), int(m.group(6) or 0)
+    ampm = (m.group(7) or "").replace(".", "").lower()
+    if ampm:
+        if not 1 <= hour <= 12:
+            raise ValueError("hour")
+        hour = hour % 12 + (12 if ampm == "pm" else 0)
+    return time(hour, minute, second)
+
+
+class DateColumn:
+    """Reads one date or datetime column; asks `infer` for the column's order when needed."""
+
+    def __init__(self, spec: FieldSpec, column: str, index: int, *, fmt: str | None,
+                 excel: bool, infer: Callable[[int], str]):
+        self.spec = spec
+        self.column = column
+        self.index = index
+        self.fmt = fmt
+        self.excel = excel
+        self.infer = infer
+        self.order: str | None = None
+        self.cache: dict[str, object] = {}
+        self.default_time = dates.DEFAULT_DUE_TIME if spec.name == "due" else time(0)
+
+    def __call__(self, text: str):
+        hit = self.cache.get(text)
+        if hit is not None:
+            return hit
+        value = self.finish(self.read(text))
+        if len(self.cache) > 50_000:
+            self.cache.clear()
+        self.cache[text] = value
+        return value
+
+    def read(self, text: str):
+        value = _iso(text)
+        if value is not None:
+            return value
+        if self.fmt:
+            try:
+                return datetime.strptime(text, self.fmt)
+            except ValueError:
+                raise Invalid(f"{text!r} does not match --date-format {self.fmt}") from None
+        m = NUMERIC_DATE.match(text)
+        if m:
+            found = numeric_candidates(m)
+            if "ymd" in found:
+                chosen = found["ymd"]
+            else:
+                if self.order is None:
+                    self.order = self.infer(self.index)
+                chosen = found.get(self.order)
+                if chosen is None:
+                    raise Invalid(f"{text!r} is not a date when read as "
+                                  f"{ORDERS[self.order]} (as the rest of the column is)")
+            try:
+                moment = _time_of(m)
+            except ValueError:
+                raise Invalid(f"{text!r} has an impossible time") from None
+            return datetime.combine(chosen, moment) if moment else chosen
+        if EXCEL_SERIAL.match(text):
+            if not self.excel:
+                raise Invalid(f"{text!r} looks like an Excel serial date number",
+                              hint="pass --excel-dates to read such numbers as dates")
+            number = float(text)
+            if not 1 <= number < 2958466:
+                raise Invalid(f"{text!r} is outside Excel's dates")
+            whole = int(number)
+            moment = EXCEL_EPOCH + timedelta(days=whole)
+            seconds = round((number - whole) * 86400)
+            return datetime.combine(moment, time(0)) + timedelta(seconds=seconds) if seconds \
+                else moment
+        if self.spec.kind == "date":
+            return dates.parse_date(text, self.spec.name)
+        return dates.parse_when(text, self.spec.name, default_time=self.default_time)
+
+    def finish(self, value):
+        if self.spec.kind == "date":
+            return value.date() if isinstance(value, datetime) else value
+        local = dates.local_now().tzinfo
+        if isinstance(value, datetime):
+            aware = value if value.tzinfo else value.replace(tzinfo=local)
+            return aware.astimezone(timezone.utc)
+        return datetime.combine(value, self.default_time, local).astimezone(timezone.utc)
+
+
+def order_verdict(column: str, stats: dict) -> str:
+    """The column's order from a scan, or Invalid asking for --date-format."""
+    possible = stats["possible"]
+    if not stats["differs"]:
+        return "dmy"  # every value reads the same either way
+    if len(possible) == 1:
+        return next(iter(possible))
+    if not possible:
+        (dmy_value, dmy_line), (mdy_value, mdy_line) = stats["only"]["dmy"], stats["only"]["mdy"]
+        raise StopImport(
+            f"column {column!r} mixes day/month dates ({dmy_value!r}, line {dmy_line}) with "
+            f"month/day dates ({mdy_value!r}, line {mdy_line})",
+            hint="say how to read it: --date-format DD/MM/YYYY or --date-format MM/DD/YYYY; "
+                 "nothing was imported")
+    value, line = stats["example"]
+    raise StopImport(
+        f"column {column!r} has dates like {value!r} (line {line}) that read as day/month or "
+        "as month/day, and no value in the column settles which",
+        hint="say how to read it: --date-format DD/MM/YYYY or --date-format MM/DD/YYYY; "
+             "nothing was imported")
+
+
+def new_stats() -> dict:
+    return {"possible": {"dmy", "mdy"}, "differs": False, "example": None,
+            "only": {"dmy": None, "mdy": None}}
+
+
+def observe(stats: dict, text: str, line: int) -> None:
+    """Fold one value of a date column into the scan's statistics."""
+    if _iso(text) is not None:
+        return
+    m = NUMERIC_DATE.match(text)
+    if not m:
+        return
+    found = numeric_candidates(m)
+    if "ymd" in found or not found:
+        return
+    if len(found) == 2 and found["dmy"] != found["mdy"]:
+        stats["differs"] = True
+        if stats["example"] is None:
+            stats["example"] = (text, line)
+    elif len(found) == 1:
+        order = next(iter(found))
+        stats["differs"] = True
+        stats["possible"] &= {order}
+        if stats["only"][order] is None:
+            stats["only"][order] = (text, line)
+
+
+def make(spec: FieldSpec, *, decimal_comma: bool) -> Callable[[str], object] | None:
+    """A converter for a non-date field kind (None: the raw text is resolved later)."""
+    name, kind = spec.name, spec.kind
+    if name == "currency":
+        return lambda v: values.parse_currency(v, name)
+    if kind == "text":
+        return None
+    if kind == "email":
+        return lambda v: values.parse_email(v, name)
+    if kind == "phone":
+        return lambda v: values.parse_phone(v, name)
+    if kind == "url":
+        return lambda v: values.parse_url(v, name)
+    if kind == "int":
+        return lambda v: values.parse_int(v, name)
+    if kind == "money":
+        return lambda v: values.to_minor(values.parse_money(v, name, decimal_comma=decimal_comma))
+    if kind == "percent":
+        return lambda v: values.parse_percent(v, name)
+    if kind == "choice":
+        choices = spec.choices
+        return lambda v: values.parse_choice(v, name, choices)
+    if kind == "tags":
+        return lambda v: values.parse_tags(v, name)
+    return None  # ref, target, fullname: handled by the row builder and the writer
