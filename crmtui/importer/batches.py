@@ -103,7 +103,8 @@ def undo_plan(s: Session, batch_id: int) -> UndoPlan:
         if not plan.deletes[entity]:
             continue
         for rid in s.scalars(mine.where(model.version != 1).limit(1000)):
-            plan.edited.append((entity, rid))
+            if _edited_since(s, entity, rid):
+                plan.edited.append((entity, rid))
         for child, column in CHILDREN[entity]:
             col = getattr(child, column)
             rows = s.execute(select(col, child.id).where(
@@ -124,6 +125,20 @@ def undo_plan(s: Session, batch_id: int) -> UndoPlan:
         else:
             plan.restores += 1
     return plan
+
+
+def _edited_since(s: Session, entity: str, record_id: int) -> bool:
+    """Changed by a person or a rule, or by a later import that is still in force."""
+    by_hand = s.scalar(select(ChangeLog.id).where(
+        ChangeLog.entity == entity, ChangeLog.record_id == record_id,
+        ChangeLog.action == "edit", ChangeLog.source != "import").limit(1))
+    if by_hand:
+        return True
+    later = s.scalar(select(ImportChange.id).join(ImportBatch, ImportBatch.id ==
+                                                  ImportChange.batch_id).where(
+        ImportChange.entity == entity, ImportChange.record_id == record_id,
+        ImportChange.action == "update", ImportBatch.status != "undone").limit(1))
+    return later is not None
 
 
 def undo(s: Session, batch_id: int, *, force: bool = False) -> dict:
@@ -184,6 +199,7 @@ def undo(s: Session, batch_id: int, *, force: bool = False) -> dict:
         _recompute_last_activity(s)
     batch.status = "undone"
     batch.undone_at = now
+    s.flush()
     s.expire_all()
     return result
 

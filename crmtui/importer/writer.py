@@ -170,7 +170,10 @@ class Job:
                 replay(self.first_id, self.next_id - 1)
         finally:
             if sqlite:
-                self.conn.exec_driver_sql(f"PRAGMA cache_size = {int(old_cache)}")
+                try:
+                    self.conn.exec_driver_sql(f"PRAGMA cache_size = {int(old_cache)}")
+                except Exception:  # interrupted: the connection is being rolled back
+                    pass
 
     def _pass(self) -> None:
         rows = self.inp.rows()
@@ -638,8 +641,9 @@ class Job:
             self.rejects = (fh, writer)
         fh, writer = self.rejects
         if writer is not None:
-            cells = list(row.cells) + [""] * (len(self.plan.header) - len(row.cells))
-            writer.writerow(cells + [reason, row.line])
+            width = len(self.plan.header)
+            cells = list(row.cells[:width]) + [""] * (width - len(row.cells))
+            writer.writerow(cells + [reason, row.line] + list(row.cells[width:]))
         else:
             obj = {h: c for h, c in zip(self.plan.header, row.cells) if c != ""}
             obj.update({"_reason": reason, "_line": row.line})

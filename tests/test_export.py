@@ -1,0 +1,110 @@
+"""crm export: formulas neutralised, private files, and export -> import round trips."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import stat
+
+import pytest
+from sqlalchemy import select
+
+from crmtui.store.models import Lead
+
+
+def test_formulas_are_neutralised_unless_raw(cli, store):
+    cli("lead", "add", "=HYPERLINK(\"http://evil\") x", "--company", "@SUM(A1)",
+        "--notes", "-2+3")
+    text = cli("export", "leads").stdout
+    row = next(csv.DictReader(io.StringIO(text)))
+    assert row["last_name"] == "x" and row["first_name"].startswith("'=HYPERLINK")
+    assert row["company"] == "'@SUM(A1)" and row["notes"] == "'-2+3"
+    raw = next(csv.DictReader(io.StringIO(cli("export", "leads", "--raw").stdout)))
+    assert raw["company"] == "@SUM(A1)"
+
+
+def test_export_files_are_0600_and_filters_apply(cli, store, tmp_path):
+    cli("lead", "add", "Ada Lovelace", "--source", "web")
+    cli("lead", "add", "Grace Hopper", "--source", "referral")
+    old = os.umask(0o022)
+    try:
+        cli("export", "leads", "-o", tmp_path / "l.csv", "--source", "web")
+        cli("export", "leads", "-o", tmp_path / "l.jsonl")
+    finally:
+        os.umask(old)
+    for name in ("l.csv", "l.jsonl"):
+        assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o600
+    rows = list(csv.DictReader(open(tmp_path / "l.csv", newline="")))
+    assert [r["name"] for r in rows] == ["Ada Lovelace"]
+    assert len((tmp_path / "l.jsonl").read_text().splitlines()) == 2
+
+
+def _populate(cli, tmp_path):
+    accounts = tmp_path / "accounts.csv"
+    accounts.write_text("Name,Domain,Revenue,Created Date,Region\n"
+                        "Acme,acme.com,\"1,000,000.10\",2024-01-02T03:04:05Z,EMEA\n"
+                        "Globex,globex.com,,2024-02-01,APAC\n")
+    cli("import", "accounts", accounts)
+    contacts = tmp_path / "contacts.csv"
+    contacts.write_text("First Name,Last Name,Email,Account,Phone,Hobby\n"
+                        "Grace,Hopper,grace@acme.com,Acme,+1 415 555 0132,=chess\n")
+    cli("import", "contacts", contacts)
+    leads = tmp_path / "leads.csv"
+    leads.write_text("First Name,Last Name,Email,Status,Tags,Notes,Shoe\n"
+                     "Zoë,Müller,zoe@x.de,working,\"a,b\",\"line1\nline2\",42\n"
+                     "Ada,Lovelace,ada@x.com,new,,@home,\n")
+    cli("import", "leads", leads)
+    deals = tmp_path / "deals.csv"
+    deals.write_text("Name,Account,Contact,Stage,Amount,Close Date,Created Date,Closed At,"
+                     "Probability,Currency,Channel\n"
+                     "Acme renewal,Acme,grace@acme.com,Proposal,1234.50,2026-12-31,"
+                     "2025-01-01T00:00:00Z,,40,EUR,partner\n"
+                     "Globex pilot,Globex,,Won,99.99,2025-03-01,2025-01-05T00:00:00Z,"
+                     "2025-03-02T10:00:00Z,,USD,\n")
+    cli("import", "opportunities", deals)
+    acts = tmp_path / "acts.csv"
+    acts.write_text("Kind,Subject,Opportunity,Done At,Body\n"
+                    "call,Pricing call,Acme renewal,2025-02-01T09:00:00Z,-discount\n")
+    cli("import", "activities", acts)
+
+
+KEEP = {
+    "account": ("name", "domain", "revenue", "created_at", "extra", "owner"),
+    "contact": ("first_name", "last_name", "email", "phone", "account", "extra"),
+    "lead": ("first_name", "last_name", "email", "status", "tags", "notes", "extra",
+             "created_at"),
+    "opportunity": ("name", "account", "contact", "stage", "amount", "close_date",
+                    "created_at", "closed_at", "probability", "currency", "extra", "status"),
+    "activity": ("kind", "subject", "done_at", "body", "on", "extra"),
+}
+ORDER = (("accounts", "account"), ("contacts", "contact"), ("leads", "lead"),
+         ("opportunities", "opportunity"), ("activities", "activity"))
+
+
+def _snapshot(cli):
+    out = {}
+    for noun, entity in ORDER:
+        cmd = {"account": "account", "contact": "contact", "lead": "lead",
+               "opportunity": "opp", "activity": "activity"}[entity]
+        rows = cli.json(cmd, "list", "--limit", "100")
+        out[entity] = [{k: r.get(k) for k in KEEP[entity]} for r in rows]
+        for r in out[entity]:
+            if isinstance(r.get("on"), str):
+                r["on"] = r["on"].split(" ", 1)[1]
+    return out
+
+
+@pytest.mark.parametrize("fmt", ["csv", "tsv", "json", "jsonl"])
+def test_export_then_import_into_an_empty_store_reproduces_the_records(cli, tmp_path, fmt,
+                                                                      monkeypatch):
+    _populate(cli, tmp_path)
+    before = _snapshot(cli)
+    for noun, _ in ORDER:
+        cli("export", noun, "--format", fmt, "-o", tmp_path / f"{noun}.{fmt}")
+    monkeypatch.setenv("CRMTUI_HOME", str(tmp_path / "second"))
+    for noun, _ in ORDER:
+        cli("import", noun, tmp_path / f"{noun}.{fmt}")
+    after = _snapshot(cli)
+    assert after == before
