@@ -113,6 +113,10 @@ class RowBuilder:
                 continue
             if self.csv_like and text[0] == "'":
                 text = unneutralise(text)
+            if "\x00" in text:  # as records.coerce: NUL is never part of a real value
+                text = text.replace("\x00", "")
+                if not text:
+                    continue
             empty = False
             if how == "extra":
                 extra[spec] = text
