@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from typing import Optional
 
-from sqlalchemy import JSON, BigInteger, Index, MetaData, text
+from sqlalchemy import JSON, BigInteger, Index, MetaData, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 NAMING_CONVENTION = {
@@ -189,7 +189,9 @@ class StageChange(Record, table=True):
     """Append-only: one row per stage a deal entered. Reports and as-of views read it."""
 
     __tablename__ = "stage_change"
-    __table_args__ = (Index("ix_stage_change_opportunity_id_at", "opportunity_id", "at"),)
+    # (deal, time, id) order with the stages: history, as-of views and funnels read only this
+    __table_args__ = (Index("ix_stage_change_history", "opportunity_id", "at", "id",
+                            "to_stage_id", "from_stage_id"),)
 
     opportunity_id: int = Field(foreign_key="opportunity.id", ondelete="CASCADE")
     from_stage_id: Optional[int] = Field(default=None, foreign_key="stage.id", ondelete="SET NULL")
@@ -258,3 +260,31 @@ TABLES_BY_ENTITY = {
     "pipeline": Pipeline,
     "stage": Stage,
 }
+
+
+class Quota(Record, table=True):
+    """A sales target: the amount an owner should win in a period (`2026-Q4` or `2026-11`)."""
+
+    __tablename__ = "quota"
+    __table_args__ = (UniqueConstraint("owner", "period"),)
+
+    owner: str
+    period: str
+    amount_minor: int = Field(default=0, sa_type=BigInteger)
+    currency: str = "USD"
+
+
+# Covering indexes for the reports (crmtui/reports, revision 0002): each report's GROUP BY
+# reads one of these instead of the table rows.
+_OPP = Opportunity.__table__.c
+Index("ix_opportunity_report", _OPP.stage_id, _OPP.currency, _OPP.amount_minor,
+      _OPP.probability, _OPP.close_date, _OPP.closed_at, _OPP.stage_entered_at,
+      _OPP.last_activity_at, _OPP.created_at, _OPP.owner, _OPP.source, _OPP.pipeline_id,
+      _OPP.account_id)
+Index("ix_activity_report", Activity.__table__.c.done_at, Activity.__table__.c.owner,
+      Activity.__table__.c.kind)
+Index("ix_activity_account_id_done_at", Activity.__table__.c.account_id,
+      Activity.__table__.c.done_at)
+_LEAD = Lead.__table__.c
+Index("ix_lead_report", _LEAD.source, _LEAD.status, _LEAD.created_at, _LEAD.owner,
+      _LEAD.converted_opportunity_id)
