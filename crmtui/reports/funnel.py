@@ -1,0 +1,103 @@
+"""`crm report funnel`: how far deals got along one pipeline's stages, from stage history.
+
+Deals: those in the pipeline (`--pipeline`, else the default) created in `--from`..`--to`.
+A deal *reached* a stage when its history shows it in that stage or a later one: the
+furthest open stage it was ever in counts, so a deal that skipped a stage counts as passing
+it, and a deal moved backwards keeps the furthest point it got to. A deal that is won
+reached every stage. A deal with no history counts from its current stage (a lost one
+without history reached only the first stage).
+
+Rows, one per open stage and a last one for won: `reached`, `share_of_start` (of the first
+row), `to_next` (share of those that reached the next row), `to_won` (share now won), and
+`open` / `lost`: deals whose furthest stage this is and that are open / lost now. So
+reached(stage) - reached(next) = open + lost of the stage.
+
+`--as-of DAY`: history up to the end of that day, won/lost/open as they were then; deals
+whose stage then is not known are counted in `unknown` and left out of the rows.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from crmtui.reports import ReportOptions, base, history
+from crmtui.store.models import Opportunity, StageChange
+
+
+def compute(s: Session, options: ReportOptions | None = None) -> dict:
+    ctx = base.context(s, "funnel", options)
+    pipeline = ctx.one_pipeline()
+    stages = [st for st in ctx.stages if st.pipeline_id == pipeline.id]
+    open_stages = [st for st in stages if st.kind == "open"]
+    kind = {st.id: st.kind for st in stages}
+    position = {st.id: st.position for st in open_stages}
+    o = Opportunity
+    sc = StageChange
+    scope = [o.pipeline_id == pipeline.id, *ctx.time_range(o.created_at), *ctx.owner_is(o.owner)]
+    as_of = ctx.options.as_of is not None
+    furthest = func.max(case(position, value=sc.to_stage_id)) if position else func.max(None)
+    reach = select(sc.opportunity_id.label("opp_id"), furthest.label("reached")) \
+        .where(sc.to_stage_id.in_(list(position)))
+    if as_of:
+        t = history.as_of_end(ctx.options.as_of, ctx.now)
+        reach = reach.where(sc.at < ctx.ts(t))
+        src = history.states(ctx, t, *scope)
+        id_col, stage_col = src.c.id, src.c.stage_id
+    else:
+        src = o
+        id_col, stage_col = o.id, o.stage_id
+    reach = reach.group_by(sc.opportunity_id).subquery("reach")
+    query = (select(stage_col, reach.c.reached, func.count())
+             .select_from(src).outerjoin(reach, reach.c.opp_id == id_col)
+             .group_by(stage_col, reach.c.reached))
+    if not as_of:
+        query = query.where(*scope)
+
+    first_pos = open_stages[0].position if open_stages else None
+    furthest_of: dict = {}  # position -> [open, lost]
+    won = lost = still_open = unknown = 0
+    for stage_id, reached, count in s.execute(query):
+        k = kind.get(stage_id)
+        if k is None:  # stage unknown at the as-of moment, or outside this pipeline
+            unknown += count
+            continue
+        if k == "won":
+            won += count
+            continue
+        if k == "open":
+            reached = max(reached or 0, position[stage_id])
+            still_open += count
+        else:
+            lost += count
+            reached = reached or first_pos
+        if reached is None:
+            continue
+        entry = furthest_of.setdefault(reached, [0, 0])
+        entry[0 if k == "open" else 1] += count
+    deals = won + lost + still_open
+    reached_counts = []
+    for st in open_stages:
+        n = won + sum(o_ + l_ for pos, (o_, l_) in furthest_of.items() if pos >= st.position)
+        reached_counts.append(n)
+    reached_counts.append(won)
+    start = reached_counts[0] if reached_counts else 0
+    rows = []
+    for i, st in enumerate(open_stages):
+        here = furthest_of.get(st.position, [0, 0])
+        rows.append({
+            "stage": st.name, "position": st.position, "kind": "open",
+            "reached": reached_counts[i],
+            "share_of_start": base.ratio(reached_counts[i], start),
+            "to_next": base.ratio(reached_counts[i + 1], reached_counts[i]),
+            "to_won": base.ratio(won, reached_counts[i]),
+            "open": here[0], "lost": here[1],
+        })
+    won_stage = next((st for st in stages if st.kind == "won"), None)
+    rows.append({"stage": won_stage.name if won_stage else "Won",
+                 "position": won_stage.position if won_stage else None, "kind": "won",
+                 "reached": won, "share_of_start": base.ratio(won, start), "to_next": None,
+                 "to_won": 1.0 if won else None, "open": 0, "lost": 0})
+    return ctx.result(as_of=history.as_of_label(ctx.options.as_of), pipeline=pipeline.name,
+                      deals=deals, won=won, lost=lost, open=still_open, unknown=unknown,
+                      win_rate=base.ratio(won, won + lost), rows=rows)
