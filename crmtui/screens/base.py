@@ -1,0 +1,143 @@
+"""What every screen of the app shares: background work, errors, refresh on store changes.
+
+Screens never touch the store on the UI thread. `read`/`write` run a function with a session
+in a worker thread and hand its (plain) result back to the UI thread; a write is one short
+`store.write()` transaction (BEGIN IMMEDIATE), never held across user input. Errors from the
+domain are shown with their message and hint, as the CLI prints them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Callable
+
+from rich.text import Text
+from textual.message import Message
+from textual.screen import ModalScreen, Screen
+from textual.worker import Worker, get_current_worker
+
+from crmtui.errors import CrmError, StoreError
+from crmtui.textsafe import visible
+
+if TYPE_CHECKING:
+    from crmtui.screens.app import CrmApp
+
+
+class StoreChanged(Message):
+    """Something was committed to the store (by us or by another process)."""
+
+
+def translate(exc: Exception) -> CrmError:
+    """Driver errors as something a person can act on."""
+    if isinstance(exc, CrmError):
+        return exc
+    text = str(getattr(exc, "orig", exc))
+    if "locked" in text or "busy" in text:
+        return StoreError(f"the database stayed busy too long: {text}",
+                          hint="another program holds a long write; try again")
+    if "readonly" in text or "read-only" in text:
+        return StoreError(f"the database cannot be written: {text}")
+    return StoreError(f"unexpected error: {type(exc).__name__}: {text}",
+                      hint="nothing was saved; see `crm db check`")
+
+
+def error_text(exc: CrmError) -> str:
+    message = visible(exc.message, multiline=True)
+    if exc.hint:
+        message += "\n" + visible(exc.hint, multiline=True)
+    return message
+
+
+class Work:
+    """Mixin: run store work off the UI thread."""
+
+    @property
+    def crm(self) -> "CrmApp":
+        return self.app  # type: ignore[return-value]
+
+    def _run(self, fn: Callable, done: Callable | None, error: Callable | None, write: bool,
+             always: bool) -> None:
+        worker = get_current_worker()
+        app = self.app
+        store = app.store
+
+        def deliver(callback, value):
+            if callback is None or (worker.is_cancelled and not always):
+                return
+            try:
+                app.call_from_thread(callback, value)
+            except RuntimeError:  # the app has closed meanwhile
+                pass
+
+        try:
+            with (store.write() if write else store.read()) as s:
+                result = fn(s)
+        except Exception as exc:  # every failure is shown, none crashes the app
+            deliver(error or self.show_error, translate(exc))
+            return
+        if write:
+            app.note_own_write()
+        deliver(done, result)
+
+    def read(self, fn: Callable[[Any], Any], done: Callable | None = None, *,
+             group: str = "read", exclusive: bool = True, error: Callable | None = None) -> Worker:
+        return self.run_worker(lambda: self._run(fn, done, error, False, False), thread=True,
+                               group=group, exclusive=exclusive, exit_on_error=False)
+
+    def write(self, fn: Callable[[Any], Any], done: Callable | None = None, *,
+              error: Callable | None = None) -> Worker:
+        return self.run_worker(lambda: self._run(fn, done, error, True, True), thread=True,
+                               group="write", exclusive=False, exit_on_error=False)
+
+    def show_error(self, exc: CrmError) -> None:
+        self.app.notify(error_text(exc), title="Not done", severity="error", markup=False,
+                        timeout=8)
+
+    def say(self, text: str, *, title: str = "") -> None:
+        self.app.notify(visible(text, multiline=True), title=title, markup=False)
+
+
+class CrmScreen(Work, Screen):
+    """A full screen of the app: top bar, content, footer; reloads when the store changes."""
+
+    SECTION = ""  # the top bar entry this screen belongs to
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.seen_generation = -1
+
+    def top_bar(self):
+        from crmtui.widgets.topbar import TopBar
+
+        return TopBar(self.crm.sections(), current=self.SECTION, right=self.crm.status_text())
+
+    def reload(self) -> None:
+        """Fetch what the screen shows again, keeping the cursor, filters and unsaved input."""
+
+    def mark_loaded(self) -> None:
+        self.seen_generation = self.crm.generation
+
+    def on_store_changed(self, message: StoreChanged) -> None:
+        if self.seen_generation < self.crm.generation:
+            self.mark_loaded()
+            self.reload()
+
+    def on_screen_resume(self) -> None:
+        if self.seen_generation >= 0 and self.seen_generation < self.crm.generation:
+            self.mark_loaded()
+            self.reload()
+
+    def on_top_bar_selected(self, message) -> None:
+        self.crm.go(message.section)
+
+
+class CrmModal(Work, ModalScreen):
+    """A dialog: escape closes it without doing anything."""
+
+    BINDINGS = [("escape", "cancel", "Cancel")]
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+def label(text: str, style: str = "") -> Text:
+    return Text(text, style=style, end="")

@@ -1,0 +1,628 @@
+"""Lists of leads, accounts, contacts, deals and activities.
+
+The table shows a window of the result and pages through the store by keyset as the cursor
+moves (see `widgets.vtable`); a million rows open as fast as a thousand. The filter bar
+searches as you type (full-text, every word a prefix); `f` opens every filter of the record
+type, `v` the saved views, `s`/`S` sort. Marked rows (space) take bulk actions.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widgets import Footer, Input, Static
+
+from crmtui.domain import browse, savedfilters
+from crmtui.domain.fields import FILTERS
+from crmtui.domain.listing import SORTS
+from crmtui.screens import present as p
+from crmtui.screens import rows as rowmod
+from crmtui.screens.base import CrmScreen
+from crmtui.screens.dialogs import ConfirmDialog, PickDialog, PromptDialog
+from crmtui.textsafe import visible
+from crmtui.widgets.vtable import VirtualTable
+
+SECTION = {"lead": "leads", "account": "accounts", "contact": "contacts",
+           "opportunity": "deals", "activity": "activities"}
+DEFAULT_SORT = {"lead": ("id", True), "account": ("id", True), "contact": ("id", True),
+                "opportunity": ("id", True), "activity": ("id", True)}
+
+
+SEARCH_HINT = {
+    "lead": "search leads: name, email, company, phone, notes",
+    "account": "search accounts: name, domain, city, phone, notes",
+    "contact": "search contacts: name, email, phone, title, notes",
+    "opportunity": "search deals: name, next step, notes",
+}
+
+
+def has_words(text: str) -> bool:
+    return any(ch.isalnum() for ch in text or "")
+
+
+class ListScreen(CrmScreen):
+    DEFAULT_CSS = """
+    ListScreen #filterbar {
+        height: 1;
+        background: $boost;
+    }
+    ListScreen #filterbar .prompt {
+        width: 3;
+        color: $text-accent;
+        text-style: bold;
+        padding-left: 1;
+    }
+    ListScreen #search {
+        border: none;
+        height: 1;
+        width: 1fr;
+        padding: 0;
+        background: $boost;
+    }
+    ListScreen #search:focus {
+        background: $surface;
+    }
+    ListScreen #chips {
+        width: auto;
+        max-width: 60%;
+        color: $text-warning;
+        padding-right: 1;
+    }
+    ListScreen #status {
+        height: 1;
+        background: $panel;
+        color: $text-muted;
+        padding: 0 1;
+    }
+    """
+
+    BINDINGS = [
+        Binding("slash", "focus_search", "Search", id="list.search"),
+        Binding("f", "filters", "Filter", id="list.filter"),
+        Binding("v", "views", "Views", id="list.views"),
+        Binding("s", "sort", "Sort", id="list.sort"),
+        Binding("S", "reverse", "Reverse sort", id="list.reverse", show=False),
+        Binding("n", "new", "New", id="list.new"),
+        Binding("e", "edit", "Edit", id="list.edit"),
+        Binding("o", "bulk_owner", "Owner", id="list.owner"),
+        Binding("t", "bulk_tag", "Tag", id="list.tag"),
+        Binding("m", "bulk_stage", "Move stage", id="list.stage"),
+        Binding("c", "complete", "Complete", id="list.complete"),
+        Binding("z", "snooze", "Snooze", id="list.snooze", show=False),
+        Binding("D,delete", "bulk_delete", "Delete", id="list.delete"),
+        Binding("ctrl+s", "save_view", "Save view", id="list.save_view", show=False),
+        Binding("ctrl+a", "mark_page", "Mark page", id="list.mark_page", show=False),
+        Binding("x", "clear_filters", "Clear filters", id="list.clear", show=False),
+        Binding("escape", "back", "Back", id="list.back", show=False),
+    ]
+
+    def __init__(self, entity: str):
+        super().__init__()
+        self.entity = entity
+        self.SECTION = SECTION[entity]
+        sort, desc = DEFAULT_SORT[entity]
+        self.sort = sort
+        self.descending = desc
+        self.filters: dict = {}
+        self.search_text = ""
+        self.view_name: str | None = None
+        self.total: tuple[int, bool] | None = None
+        self._search_timer = None
+        self.suggestions: dict[str, list[str]] = {}
+
+    # -- layout ---------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield self.top_bar()
+        with Horizontal(id="filterbar"):
+            yield Static("/", classes="prompt")
+            if self.searchable:
+                yield Input(placeholder=SEARCH_HINT[self.entity], id="search")
+            else:
+                yield Input(placeholder="activities have no text search: press f to filter them",
+                            id="search", disabled=True)
+            yield Static("", id="chips")
+        table = VirtualTable(rowmod.COLUMNS[self.entity], empty=rowmod.EMPTY[self.entity],
+                             id="table")
+        table.sort_key = self.sort
+        table.sort_descending = self.descending
+        yield table
+        yield Static("", id="status")
+        yield Footer()
+
+    @property
+    def table(self) -> VirtualTable:
+        return self.query_one("#table", VirtualTable)
+
+    def on_mount(self) -> None:
+        self.table.focus()
+        self.load()
+        self.read(self._suggestions, self._got_suggestions, group="suggest")
+
+    def check_action(self, action: str, parameters) -> bool | None:
+        if action == "bulk_stage":
+            return self.entity == "opportunity"
+        if action in ("complete", "snooze"):
+            return self.entity == "activity"
+        if action == "bulk_tag":
+            return self.entity != "activity"
+        return True
+
+    # -- what is shown --------------------------------------------------------------------
+    def effective_filters(self) -> dict:
+        out = savedfilters.resolve(self.filters, today=self.crm.clock.today())
+        if has_words(self.search_text) and self.searchable:
+            out["search"] = self.search_text
+        return out
+
+    @property
+    def searchable(self) -> bool:
+        return "search" in FILTERS[self.entity]
+
+    def apply(self, *, filters: dict | None = None, sort: str | None = None,
+              descending: bool | None = None, view: str | None = "") -> None:
+        if filters is not None:
+            self.filters = {k: v for k, v in filters.items() if v not in (None, "", False)}
+        if sort is not None:
+            self.sort = sort
+        if descending is not None:
+            self.descending = descending
+        if view != "":
+            self.view_name = view
+        table = self.table
+        table.sort_key = self.sort
+        table.sort_descending = self.descending
+        self.load()
+
+    def _chips(self) -> Text:
+        out = Text(end="")
+        if self.view_name:
+            out.append(visible(self.view_name), style="bold")
+            out.append(" ")
+        for name, value in self.filters.items():
+            out.append(f"{name}", style="dim")
+            out.append(":" if value is not True else "")
+            if value is not True:
+                out.append(visible(value, limit=20))
+            out.append(" ")
+        return out
+
+    def _status(self) -> None:
+        table = self.table
+        noun = p.PLURAL[self.entity].lower()
+        if self.total is None:
+            count = "counting…"
+        else:
+            n, capped = self.total
+            count = f"{n:,}+ {noun}" if capped else f"{n:,} {noun}"
+        parts = [f"{table.position_label()} of {count}" if table.rows else count]
+        sort_label = self.sort.replace("_", " ")
+        parts.append(f"sort: {sort_label} {'▼' if self.descending else '▲'}")
+        if table.marked:
+            parts.append(f"{len(table.marked)} marked")
+        if table.loading_rows:
+            parts.append("loading…")
+        self.query_one("#status", Static).update(Text("  ·  ".join(parts)))
+        self.query_one("#chips", Static).update(self._chips())
+
+    # -- fetching -------------------------------------------------------------------------
+    def _window(self, s, *, anchor=None, inclusive=False, backward=False, limit=60):
+        w = browse.window(s, self.entity, self.effective_filters(), sort=self.sort,
+                          descending=self.descending, anchor=anchor, inclusive=inclusive,
+                          backward=backward, limit=limit)
+        facts = p.facts(s, self.crm.clock)
+        return w, rowmod.build(s, self.entity, w.rows, w.keys, facts)
+
+    def load(self, *, keep: bool = False) -> None:
+        """Fetch from the top (a new filter/sort) or, with `keep`, again around the view."""
+        table = self.table
+        anchor = None
+        cursor_id = table.current.id if table.current else None
+        if keep and table.rows:
+            anchor = table.rows[min(table.top, len(table.rows) - 1)].anchor
+        cursor_line = table.cursor - table.top
+        limit = max(60, table.page_size * 3)
+        generation = table.generation
+        table.loading_rows = True
+        self._status()
+
+        def fetch(s):
+            if anchor is None:
+                w, rows = self._window(s, limit=limit)
+                return w, rows, 0
+            w, rows = self._window(s, anchor=anchor, inclusive=True, limit=limit)
+            before, capped = browse.count_before(s, self.entity, self.effective_filters(),
+                                                 anchor, sort=self.sort,
+                                                 descending=self.descending, cap=100_000)
+            return w, rows, (None if capped else before)
+
+        def done(result):
+            w, rows, offset = result
+            if keep and table.generation != generation:
+                return
+            table.replace(rows, at_start=offset == 0, at_end=not w.more, offset=offset,
+                          cursor_id=cursor_id if keep else None,
+                          cursor_index=cursor_line if keep else 0, top_index=0)
+            self._status()
+            self.mark_loaded()
+
+        self.read(fetch, done, group="load")
+        self.total = None if not keep else self.total
+        self.read(lambda s: browse.count(s, self.entity, self.effective_filters()),
+                  self._got_total, group="count")
+
+    def _got_total(self, total) -> None:
+        self.total = total
+        self._status()
+
+    def reload(self) -> None:
+        self.load(keep=True)
+
+    @on(VirtualTable.NeedRows)
+    def _need_rows(self, message: VirtualTable.NeedRows) -> None:
+        message.stop()
+        table = self.table
+        where, anchor, generation, limit = (message.where, message.anchor, message.generation,
+                                            message.limit)
+
+        def fetch(s):
+            if where == "forward":
+                return self._window(s, anchor=anchor, limit=limit)
+            if where == "backward":
+                return self._window(s, anchor=anchor, backward=True, limit=limit)
+            if where == "first":
+                return self._window(s, limit=limit)
+            w, rows = self._window(s, backward=True, limit=limit)  # last
+            offset = None
+            if rows:
+                before, capped = browse.count_before(
+                    s, self.entity, self.effective_filters(), rows[0].anchor, sort=self.sort,
+                    descending=self.descending, cap=100_000)
+                offset = None if capped else before
+            return w, rows, offset
+
+        def done(result):
+            if where == "forward":
+                w, rows = result
+                table.append(rows, at_end=not w.more, generation=generation)
+            elif where == "backward":
+                w, rows = result
+                table.prepend(rows, at_start=not w.more, generation=generation)
+            elif where == "first":
+                w, rows = result
+                if generation == table.generation:
+                    table.replace(rows, at_start=True, at_end=not w.more, offset=0)
+            else:
+                w, rows, offset = result
+                if generation == table.generation:
+                    table.replace(rows, at_start=not w.more, at_end=True, offset=offset,
+                                  cursor_index=len(rows) - 1)
+            self._status()
+
+        self.read(fetch, done, group=f"rows-{where}",
+                  error=lambda exc: (table.failed(where, generation), self.show_error(exc)))
+
+    @on(VirtualTable.CursorMoved)
+    def _cursor_moved(self, message: VirtualTable.CursorMoved) -> None:
+        self._status()
+
+    @on(VirtualTable.MarksChanged)
+    def _marks_changed(self, message: VirtualTable.MarksChanged) -> None:
+        self._status()
+
+    @on(VirtualTable.Activated)
+    def _activated(self, message: VirtualTable.Activated) -> None:
+        self.crm.open_record(self.entity, message.row.id)
+
+    @on(VirtualTable.SortClicked)
+    def _sort_clicked(self, message: VirtualTable.SortClicked) -> None:
+        sort = message.column.sort
+        if sort == self.sort:
+            self.apply(descending=not self.descending)
+        else:
+            self.apply(sort=sort, descending=False)
+
+    # -- search ---------------------------------------------------------------------------
+    @on(Input.Changed, "#search")
+    def _search_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        if self._search_timer is not None:
+            self._search_timer.stop()
+        self._search_timer = self.set_timer(0.08, lambda: self._search(event.value))
+
+    def _search(self, text: str) -> None:
+        if text == self.search_text:
+            return
+        before = has_words(self.search_text)
+        self.search_text = text
+        if has_words(text) or before:
+            self.load()
+
+    @on(Input.Submitted, "#search")
+    def _search_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if self._search_timer is not None:
+            self._search_timer.stop()
+        self._search(event.value)
+        self.table.focus()
+
+    def on_key(self, event) -> None:
+        if event.key == "escape" and self.focused is not None and self.focused.id == "search":
+            event.stop()
+            self.table.focus()
+
+    def action_focus_search(self) -> None:
+        self.query_one("#search", Input).focus()
+
+    def action_back(self) -> None:
+        table = self.table
+        if table.marked:
+            table.clear_marks()
+            return
+        if self.search_text:
+            self.query_one("#search", Input).value = ""
+            self._search("")
+            return
+        self.crm.back()
+
+    def action_clear_filters(self) -> None:
+        self.query_one("#search", Input).value = ""
+        self.search_text = ""
+        self.apply(filters={}, view=None)
+
+    # -- filters, sorts, views ------------------------------------------------------------
+    def _suggestions(self, s) -> dict[str, list[str]]:
+        from crmtui.store.models import Stage, Pipeline
+        from sqlalchemy import select
+
+        out = {"owner": ["@me"] + browse.distinct_values(s, self.entity, "owner")}
+        if self.entity == "opportunity":
+            out["stage"] = sorted({st.name for st in s.scalars(select(Stage))})
+            out["pipeline"] = [pl.name for pl in s.scalars(select(Pipeline))]
+        return out
+
+    def _got_suggestions(self, suggestions) -> None:
+        self.suggestions = suggestions
+
+    def action_filters(self) -> None:
+        from crmtui.screens.filterdialog import FilterDialog
+
+        def done(result):
+            if result is not None:
+                self.apply(filters=result, view=None)
+
+        self.app.push_screen(FilterDialog(self.entity, self.filters, self.suggestions), done)
+
+    def action_sort(self) -> None:
+        columns = [c for c in rowmod.COLUMNS[self.entity] if c.sort]
+        names = {c.sort: c.label for c in columns}
+        for key in ("created", "updated"):
+            if key in SORTS[self.entity]:
+                names[key] = f"{key.capitalize()} at"
+        options = [(key, Text(label + ("  ✓" if key == self.sort else ""))) for key, label
+                   in names.items()]
+
+        def done(value):
+            if value:
+                self.apply(sort=value, descending=self.descending if value == self.sort else False)
+
+        self.app.push_screen(PickDialog("Sort by", options, current=self.sort,
+                                        help="S reverses the order"), done)
+
+    def action_reverse(self) -> None:
+        self.apply(descending=not self.descending)
+
+    def action_views(self) -> None:
+        try:
+            views = savedfilters.all_for(self.entity)
+        except Exception as exc:  # a damaged file: say so, offer nothing
+            from crmtui.screens.base import translate
+
+            self.show_error(translate(exc))
+            return
+        options = []
+        for view in views:
+            label = Text(visible(view.name), style="bold" if view.name == self.view_name else "")
+            if view.builtin:
+                label.append("  built-in", style="dim")
+            options.append((f"view:{view.name}", label))
+        options.append(("save", Text("Save the current filter as a view…", style="italic")))
+        options.append(("delete", Text("Delete a saved view…", style="italic")))
+        options.append(("none", Text("No view (clear filters)", style="italic")))
+        by_name = {f"view:{v.name}": v for v in views}
+
+        def done(choice):
+            if choice is None:
+                return
+            if choice == "save":
+                self.action_save_view()
+            elif choice == "delete":
+                self._delete_view([v for v in views if not v.builtin])
+            elif choice == "none":
+                self.action_clear_filters()
+            else:
+                view = by_name[choice]
+                self.apply(filters=dict(view.filters), sort=view.sort, descending=view.descending,
+                           view=view.name)
+
+        self.app.push_screen(PickDialog(f"Views of {p.PLURAL[self.entity].lower()}", options),
+                             done)
+
+    def action_save_view(self) -> None:
+        def done(name):
+            if not name:
+                return
+            try:
+                view = savedfilters.save(name, self.entity, self.filters, sort=self.sort,
+                                         descending=self.descending)
+            except Exception as exc:
+                from crmtui.screens.base import translate
+
+                self.show_error(translate(exc))
+                return
+            self.view_name = view.name
+            self._status()
+            self.say(f"saved view {view.name!r}")
+
+        self.app.push_screen(PromptDialog(
+            "Save view", "Name of this view (filters and sort; the search text is not saved):",
+            self.view_name or "", placeholder="my open deals closing this month"), done)
+
+    def _delete_view(self, views) -> None:
+        if not views:
+            self.say("there are no saved views of your own")
+            return
+
+        def done(choice):
+            if choice:
+                try:
+                    savedfilters.delete(choice, self.entity)
+                except Exception as exc:
+                    from crmtui.screens.base import translate
+
+                    self.show_error(translate(exc))
+                    return
+                if self.view_name == choice:
+                    self.view_name = None
+                    self._status()
+                self.say(f"deleted view {choice!r}")
+
+        self.app.push_screen(PickDialog("Delete which view?",
+                                        [(v.name, Text(visible(v.name))) for v in views]), done)
+
+    # -- records --------------------------------------------------------------------------
+    def action_new(self) -> None:
+        self.crm.new_record(self.entity)
+
+    def action_edit(self) -> None:
+        row = self.table.current
+        if row is not None:
+            self.crm.edit_record(self.entity, row.id)
+
+    def action_mark_page(self) -> None:
+        self.table.mark_visible()
+
+    def _selection(self) -> list[int]:
+        return [row.id for row in self.table.selection()]
+
+    def _bulk(self, fn, verb: str) -> None:
+        noun = p.LABEL[self.entity].lower()
+
+        def done(result):
+            self.table.clear_marks()
+            self.say(result.summary(verb, noun))
+            self.load(keep=True)
+
+        self.write(fn, done)
+
+    def action_bulk_owner(self) -> None:
+        from crmtui.domain import bulkops
+
+        ids = self._selection()
+        if not ids:
+            return
+
+        def done(owner):
+            if owner:
+                self._bulk(lambda s: bulkops.assign_owner(s, self.entity, ids, owner,
+                                                          source="app"), "assigned")
+
+        self.app.push_screen(PromptDialog(
+            "Assign owner", f"New owner of {self._count_label(ids)}:",
+            suggestions=[o for o in self.suggestions.get("owner", []) if o != "@me"]), done)
+
+    def action_bulk_tag(self) -> None:
+        from crmtui.domain import bulkops
+
+        ids = self._selection()
+        if not ids:
+            return
+
+        def done(tag):
+            if tag:
+                self._bulk(lambda s: bulkops.add_tag(s, self.entity, ids, tag, source="app"),
+                           "tagged")
+
+        self.app.push_screen(PromptDialog("Add tag", f"Tag to add to {self._count_label(ids)}:",
+                                          placeholder="vip"), done)
+
+    def action_bulk_stage(self) -> None:
+        from crmtui.domain import bulkops
+
+        ids = self._selection()
+        if not ids:
+            return
+
+        def pick(names):
+            def done(stage):
+                if stage:
+                    self._bulk(lambda s: bulkops.move_stage(s, ids, stage, source="app"),
+                               "moved")
+            self.app.push_screen(PickDialog(f"Move {self._count_label(ids)} to",
+                                            [(n, Text(visible(n))) for n in names],
+                                            help="to lose deals, open each and press l"), done)
+
+        self.read(lambda s: bulkops.stage_names(s, ids), pick, group="stages")
+
+    def action_bulk_delete(self) -> None:
+        from crmtui.domain import bulkops
+
+        ids = self._selection()
+        if not ids:
+            return
+        noun = self._count_label(ids)
+
+        def ask(related: dict):
+            body = Text(f"Delete {noun}? This cannot be undone.")
+            choices = [("delete", f"Delete {len(ids)}", "error")]
+            if related:
+                listing = ", ".join(f"{n} {label}" for label, n in related.items())
+                body.append(f"\n\nThey have {listing}.")
+                choices = [("cascade", "Delete them too", "error"),
+                           ("detach", "Keep them, unlinked", "warning")]
+
+            def done(choice):
+                if not choice:
+                    return
+                how = {"cascade": "delete", "detach": "detach"}.get(choice)
+                self._bulk(lambda s: bulkops.delete_many(s, self.entity, ids, related=how,
+                                                         source="app"), "deleted")
+
+            self.app.push_screen(ConfirmDialog("Delete", body, choices), done)
+
+        self.read(lambda s: bulkops.delete_preview(s, self.entity, ids), ask, group="preview")
+
+    def _count_label(self, ids: list[int]) -> str:
+        noun = p.LABEL[self.entity].lower()
+        if len(ids) == 1:
+            row = self.table.current if not self.table.marked else next(iter(self.table.marked.values()))
+            name = row.cells[1].plain if row is not None and len(row.cells) > 1 else ""
+            return f"{noun} {ids[0]} ({name})" if name else f"{noun} {ids[0]}"
+        return f"{len(ids)} {noun}s"
+
+    # -- activities -----------------------------------------------------------------------
+    def action_complete(self) -> None:
+        from crmtui.domain import activities
+
+        ids = self._selection()
+        if not ids:
+            return
+
+        def run(s):
+            for activity_id in ids:
+                activities.complete(s, activity_id, source="app")
+            return len(ids)
+
+        def done(n):
+            self.table.clear_marks()
+            self.say(f"completed {n} activit{'y' if n == 1 else 'ies'}")
+            self.load(keep=True)
+
+        self.write(run, done)
+
+    def action_snooze(self) -> None:
+        row = self.table.current
+        if row is not None:
+            self.crm.snooze(row.id, after=lambda: self.load(keep=True))

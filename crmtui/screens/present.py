@@ -1,0 +1,173 @@
+"""Turning records into what the app shows: safe Rich `Text`, formatted amounts and dates.
+
+Everything from the store passes through `textsafe.visible` and becomes a `Text` object, so
+nothing a record holds is ever read as markup or reaches the terminal as a control sequence.
+These functions run in worker threads; they import no Textual.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+
+from rich.text import Text
+
+from crmtui.domain import dates, values
+from crmtui.textsafe import visible
+
+LABEL = {"lead": "Lead", "account": "Account", "contact": "Contact", "opportunity": "Deal",
+         "activity": "Activity"}
+PLURAL = {"lead": "Leads", "account": "Accounts", "contact": "Contacts",
+          "opportunity": "Deals", "activity": "Activities"}
+
+
+class Clock:
+    """The app's idea of now. Tests pin it; otherwise it is the real time."""
+
+    def __init__(self, fixed: datetime | None = None):
+        if fixed is not None and fixed.tzinfo is None:
+            fixed = fixed.replace(tzinfo=timezone.utc)
+        self.fixed = fixed
+
+    def now(self) -> datetime:
+        return self.fixed if self.fixed is not None else datetime.now(timezone.utc)
+
+    def local_now(self) -> datetime:
+        return self.fixed.astimezone() if self.fixed is not None else dates.local_now()
+
+    def today(self) -> date:
+        return self.local_now().date()
+
+
+def t(value: object, style: str = "", *, limit: int | None = None) -> Text:
+    """A store value as literal, terminal-safe text."""
+    return Text(visible(value, limit=limit), style=style, end="")
+
+
+def tm(value: object, style: str = "") -> Text:
+    """Multi-line store text (notes, bodies): newlines kept, every control made visible."""
+    return Text(visible(value, multiline=True), style=style, end="")
+
+
+def money(minor: int | None, currency: str | None = None) -> str:
+    return values.money_human(minor, currency) if minor is not None else ""
+
+
+def short_money(minor: int | None) -> str:
+    """12,345,678.00 -> 12.3M; for headers and charts where space is tight."""
+    if minor is None:
+        return ""
+    major = minor / 100
+    for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if abs(major) >= limit:
+            text = f"{major / limit:.1f}".rstrip("0").rstrip(".")
+            return f"{text}{suffix}"
+    return f"{major:,.0f}"
+
+
+def when(value: datetime | None, clock: Clock) -> str:
+    """A timestamp for people: local time, with 'today'/'tomorrow'/'yesterday' when near."""
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    local = value.astimezone(clock.local_now().tzinfo)
+    day = rel_day(local.date(), clock.today())
+    return f"{day} {local:%H:%M}"
+
+
+def rel_day(d: date | None, today: date) -> str:
+    if d is None:
+        return ""
+    delta = (d - today).days
+    if delta == 0:
+        return "today"
+    if delta == 1:
+        return "tomorrow"
+    if delta == -1:
+        return "yesterday"
+    return d.isoformat()
+
+
+def ago(value: datetime | None, clock: Clock) -> str:
+    if value is None:
+        return "never"
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    seconds = (clock.now() - value).total_seconds()
+    if seconds < 90:
+        return "just now"
+    if seconds < 5400:
+        return f"{int(seconds // 60)} min ago"
+    if seconds < 86400 * 1.5:
+        return f"{int(seconds // 3600)} h ago"
+    return f"{int(seconds // 86400)} days ago"
+
+
+def date_text(d: date | None, today: date, *, overdue: bool = False) -> Text:
+    if d is None:
+        return Text("")
+    return Text(d.isoformat(), style="bold red" if overdue else "", end="")
+
+
+STATUS_STYLE = {
+    "new": "cyan", "working": "yellow", "qualified": "green", "disqualified": "dim",
+    "converted": "magenta", "open": "", "won": "bold green", "lost": "red", "done": "dim",
+}
+
+
+def status(value: str | None) -> Text:
+    return Text(visible(value), style=STATUS_STYLE.get(value or "", ""), end="")
+
+
+def flags(stale: bool, overdue: bool) -> Text:
+    out = Text(end="")
+    if stale:
+        out.append("stale", style="yellow")
+    if overdue:
+        if stale:
+            out.append(" ")
+        out.append("overdue", style="bold red")
+    return out
+
+
+@dataclass
+class Facts:
+    """What the app needs to judge deals: the clock, stages by id, and the domain's rules."""
+
+    clock: Clock
+    stages: dict
+
+    def stale(self, opp) -> list[str]:
+        from crmtui.domain import opportunities
+
+        stage = self.stages.get(opp.stage_id)
+        return opportunities.stale_reasons(opp, stage, now=self.clock.now()) if stage else []
+
+    def overdue(self, opp) -> bool:
+        from crmtui.domain import opportunities
+
+        stage = self.stages.get(opp.stage_id)
+        return bool(stage) and opportunities.is_overdue(opp, stage, today=self.clock.today())
+
+
+def facts(s, clock: Clock) -> Facts:
+    from sqlalchemy import select
+
+    from crmtui.store.models import Stage
+
+    return Facts(clock=clock, stages={st.id: st for st in s.scalars(select(Stage))})
+
+
+def days_left(d: date | None, today: date) -> str:
+    if d is None:
+        return ""
+    n = (d - today).days
+    if n == 0:
+        return "today"
+    return f"in {n}d" if n > 0 else f"{-n}d late"
+
+
+def week_range(today: date) -> tuple[date, date]:
+    start = today - timedelta(days=today.weekday())
+    return start, start + timedelta(days=6)

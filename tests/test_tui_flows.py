@@ -1,0 +1,657 @@
+"""The app's flows, driven with Pilot; every test checks the store afterwards."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import stat
+
+import pytest
+from sqlalchemy import func, select
+
+from crmtui.store.models import Account, Activity, ChangeLog, Contact, Lead, Opportunity, Stage
+from crmtui.store.models import StageChange
+from tests.tui_helpers import NOW, copy_store, freeze, make_app, make_demo, settle, type_text
+
+pytestmark = pytest.mark.sqlite_only  # a copied SQLite file per test; data_version polling
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory):
+    path = tmp_path_factory.mktemp("demo") / "template.db"
+    make_demo(path)
+    return path
+
+
+@pytest.fixture
+def store(demo_template, tmp_path, monkeypatch, crm_home):
+    from crmtui.store.migrate import open_store
+
+    freeze(monkeypatch)
+    s = open_store(str(copy_store(demo_template, tmp_path / "demo.db")))
+    yield s
+    s.close()
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+def first_card(app):
+    board = app.screen.query_one("Board")
+    return board, board.current_card
+
+
+# -- board --------------------------------------------------------------------------------
+
+def test_move_a_deal_on_the_board_records_the_stage_change(store):
+    async def go():
+        app = make_app(store, start="board")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            board, card = first_card(app)
+            assert card is not None
+            before_stage = board.current_column.stage_id
+            await pilot.press("greater_than_sign")
+            await settle(pilot)
+            after_column = board.current_column
+            return card.id, before_stage, after_column.stage_id, board.current_card.id
+
+    deal_id, before, after, focused = run(go())
+    with store.read() as s:
+        opp = s.get(Opportunity, deal_id)
+        stages = [st.id for st in s.scalars(select(Stage).where(Stage.pipeline_id == 1,
+                                                                 Stage.kind == "open")
+                                            .order_by(Stage.position))]
+        assert opp.stage_id == stages[stages.index(before) + 1] == after
+        change = s.scalars(select(StageChange).where(StageChange.opportunity_id == deal_id)
+                           .order_by(StageChange.id.desc())).first()
+        assert (change.from_stage_id, change.to_stage_id, change.source) == (before, after, "app")
+    assert focused == deal_id  # the cursor follows the card into its new column
+
+
+def test_win_and_lose_from_the_board(store):
+    async def go():
+        app = make_app(store, start="board")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            _, won = first_card(app)
+            await pilot.press("w")
+            await settle(pilot)
+            board, lost = first_card(app)
+            assert lost.id != won.id
+            await pilot.press("l")
+            await settle(pilot)
+            assert type(app.screen).__name__ == "PromptDialog"
+            await type_text(pilot, "chose a competitor")
+            await pilot.press("enter")
+            await settle(pilot)
+            return won.id, lost.id
+
+    won_id, lost_id = run(go())
+    with store.read() as s:
+        won = s.get(Opportunity, won_id)
+        lost = s.get(Opportunity, lost_id)
+        assert s.get(Stage, won.stage_id).kind == "won" and won.closed_at is not None
+        assert s.get(Stage, lost.stage_id).kind == "lost"
+        assert lost.lost_reason == "chose a competitor"
+
+
+def test_losing_needs_a_reason(store):
+    async def go():
+        app = make_app(store, start="board")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            _, card = first_card(app)
+            await pilot.press("l")
+            await settle(pilot)
+            await pilot.press("enter")  # no reason typed
+            await settle(pilot)
+            still_open = type(app.screen).__name__ == "PromptDialog"
+            await pilot.press("escape")
+            await settle(pilot)
+            return card.id, still_open
+
+    deal_id, still_open = run(go())
+    assert still_open
+    with store.read() as s:
+        assert s.get(Stage, s.get(Opportunity, deal_id).stage_id).kind == "open"
+
+
+# -- leads --------------------------------------------------------------------------------
+
+def test_convert_a_lead(store):
+    pytest.importorskip("crmtui.domain.conversion")
+    with store.read() as s:
+        lead = s.scalars(select(Lead).where(Lead.status == "qualified").order_by(Lead.id)).first()
+        lead_id, accounts = lead.id, s.scalar(select(func.count()).select_from(Account))
+
+    async def go():
+        app = make_app(store, start="leads")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            app.open_record("lead", lead_id)
+            await settle(pilot)
+            await pilot.press("C")
+            await settle(pilot)
+            assert type(app.screen).__name__ == "ConvertDialog"
+            app.screen.query_one("#amount").value = "12,500"
+            app.screen.query_one("#close_date").value = "2026-04-30"
+            await pilot.click("#convert")
+            await settle(pilot)
+            return type(app.screen).__name__, getattr(app.screen, "entity", None)
+
+    screen, entity = run(go())
+    assert (screen, entity) == ("RecordScreen", "opportunity")  # the new deal opens
+    with store.read() as s:
+        lead = s.get(Lead, lead_id)
+        assert lead.status == "converted"
+        opp = s.get(Opportunity, lead.converted_opportunity_id)
+        assert opp.amount_minor == 1_250_000 and str(opp.close_date) == "2026-04-30"
+        assert s.get(Contact, lead.converted_contact_id) is not None
+        assert s.get(Account, lead.converted_account_id) is not None
+        assert s.scalar(select(func.count()).select_from(Account)) >= accounts
+        log = s.scalars(select(ChangeLog).where(ChangeLog.entity == "lead",
+                                                ChangeLog.record_id == lead_id,
+                                                ChangeLog.action == "convert")).one()
+        assert log.source == "app"
+
+
+# -- tasks --------------------------------------------------------------------------------
+
+def test_add_a_task_then_complete_it_from_the_agenda(store):
+    with store.read() as s:
+        deal = s.scalars(select(Opportunity).join(Stage, Stage.id == Opportunity.stage_id)
+                         .where(Stage.kind == "open").order_by(Opportunity.id)).first()
+        deal_id = deal.id
+
+    async def go():
+        app = make_app(store, start="deals")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            app.open_record("opportunity", deal_id)
+            await settle(pilot)
+            await pilot.press("t")
+            await settle(pilot)
+            assert type(app.screen).__name__ == "LogDialog"
+            await type_text(pilot, "Send the quote")
+            due = app.screen.query_one("#due")
+            due.value = "today 17:00"
+            await settle(pilot)
+            preview = str(app.screen.query_one("#preview").render())
+            await pilot.press("enter")
+            await settle(pilot)
+            with store.read() as s:
+                task = s.scalars(select(Activity).where(Activity.opportunity_id == deal_id,
+                                                        Activity.subject == "Send the quote")).one()
+                task_id = task.id
+                assert task.kind == "task" and task.done_at is None
+                assert task.due_at.isoformat().startswith("2026-03-16T17:00")
+            await pilot.press("8")
+            await settle(pilot)
+            table = app.screen.query_one("VirtualTable")
+            for _ in range(200):
+                if table.current and table.current.id == task_id:
+                    break
+                await pilot.press("j")
+                await settle(pilot, 1)
+            assert table.current.id == task_id
+            await pilot.press("x")
+            await settle(pilot)
+            return task_id, preview, [r.id for r in table.rows]
+
+    task_id, preview, remaining = run(go())
+    assert "due today 17:00" in preview
+    assert task_id not in remaining  # the agenda refreshed
+    with store.read() as s:
+        task = s.get(Activity, task_id)
+        assert task.done_at is not None
+        assert s.get(Opportunity, deal_id).last_activity_at is not None
+
+
+def test_snooze_from_the_agenda(store):
+    async def go():
+        app = make_app(store, start="agenda")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            row = app.screen.query_one("VirtualTable").current
+            await pilot.press("z")
+            await settle(pilot)
+            field = app.screen.query_one("Input")
+            field.value = "2026-03-20 10:00"
+            await settle(pilot)
+            await pilot.press("enter")
+            await settle(pilot)
+            return row.id
+
+    activity_id = run(go())
+    with store.read() as s:
+        assert s.get(Activity, activity_id).due_at.isoformat().startswith("2026-03-20T10:00")
+
+
+# -- forms and conflicts ------------------------------------------------------------------
+
+def _someone_else_edits(store, lead_id, **fields):
+    """Another writer (as `crm lead edit` would) commits while the form is open."""
+    from crmtui.domain import records
+
+    with store.write() as s:
+        records.update(s, "lead", lead_id, fields, source="cli")
+
+
+def test_edit_conflict_shows_both_values_and_keeps_the_choice(store):
+    with store.read() as s:
+        lead = s.scalars(select(Lead).where(Lead.status == "working").order_by(Lead.id)).first()
+        lead_id, version = lead.id, lead.version
+
+    async def go():
+        app = make_app(store, start="leads")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            app.edit_record("lead", lead_id)
+            await settle(pilot)
+            form = app.screen
+            form.query_one("#in-company").value = "Mine Ltd"
+            form.query_one("#in-title").value = "Head of Mine"
+            _someone_else_edits(store, lead_id, company="Theirs Inc", city="Lisbon")
+            await settle(pilot)
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            conflict = app.screen
+            assert type(conflict).__name__ == "ConflictScreen"
+            rows = dict(conflict.rows)
+            from tests.tui_helpers import screen_text
+
+            shown = screen_text(app)
+            await pilot.click("#mine-company")
+            await pilot.click("#save")
+            await settle(pilot)
+            return rows, shown, type(app.screen).__name__
+
+    rows, shown, after = run(go())
+    assert rows == {"company": "both", "title": "mine-only", "city": "theirs-only"}
+    assert "Mine Ltd" in shown and "Theirs Inc" in shown
+    assert after == "ListScreen"
+    with store.read() as s:
+        lead = s.get(Lead, lead_id)
+        assert (lead.company, lead.title, lead.city) == ("Mine Ltd", "Head of Mine", "Lisbon")
+        assert lead.version == version + 2
+
+
+def test_edit_conflict_keeps_theirs_unless_told(store):
+    with store.read() as s:
+        lead_id = s.scalars(select(Lead).order_by(Lead.id)).first().id
+
+    async def go():
+        app = make_app(store, start="leads")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            app.edit_record("lead", lead_id)
+            await settle(pilot)
+            app.screen.query_one("#in-company").value = "Mine Ltd"
+            _someone_else_edits(store, lead_id, company="Theirs Inc")
+            await settle(pilot)
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            await pilot.click("#save")  # nothing picked: their value stays
+            await settle(pilot)
+
+    run(go())
+    with store.read() as s:
+        assert s.get(Lead, lead_id).company == "Theirs Inc"
+
+
+def test_form_validates_inline_with_the_domain_messages(store):
+    async def go():
+        app = make_app(store, start="deals")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            app.new_record("opportunity")
+            await settle(pilot)
+            form = app.screen
+            form.query_one("#in-name").value = "Big one"
+            form.query_one("#in-amount").value = "12.345"
+            form.query_one("#in-close_date").value = "03/04/2026"
+            await pilot.pause(0.4)
+            await settle(pilot)
+            messages = {n: str(form.query_one(f"#msg-{n}").render())
+                        for n in ("amount", "close_date")}
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            still = type(app.screen).__name__
+            form.query_one("#in-amount").value = "12,345.50"
+            form.query_one("#in-close_date").value = "2026-04-03"
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            return messages, still, type(app.screen).__name__
+
+    messages, still, after = run(go())
+    assert "at most two decimal places" in messages["amount"]
+    assert "could be day/month or month/day" in messages["close_date"]
+    assert still == "FormScreen" and after == "ListScreen"
+    with store.read() as s:
+        opp = s.scalars(select(Opportunity).where(Opportunity.name == "Big one")).one()
+        assert opp.amount_minor == 1_234_550
+
+
+def test_a_write_by_another_process_never_touches_an_unsaved_form(store):
+    with store.read() as s:
+        lead_id = s.scalars(select(Lead).order_by(Lead.id)).first().id
+
+    async def go():
+        app = make_app(store, start="leads")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            app.edit_record("lead", lead_id)
+            await settle(pilot)
+            app.screen.query_one("#in-company").value = "Typed, not saved"
+            _someone_else_edits(store, lead_id, city="Oslo")
+            await pilot.pause(0.6)
+            await settle(pilot)
+            banner = str(app.screen.query_one("#banner").render())
+            return app.screen.query_one("#in-company").value, banner
+
+    value, banner = run(go())
+    assert value == "Typed, not saved"
+    assert "someone saved this record" in banner
+
+
+# -- lists --------------------------------------------------------------------------------
+
+def test_search_and_filter_a_list(store):
+    with store.read() as s:
+        target = s.scalars(select(Lead).order_by(Lead.id.desc()).limit(1)).one()
+        last = target.last_name
+
+    async def go():
+        app = make_app(store, start="leads")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            await pilot.press("slash")
+            await type_text(pilot, last)
+            await pilot.pause(0.2)
+            await settle(pilot)
+            table = app.screen.query_one("VirtualTable")
+            found = [r.id for r in table.rows]
+            await pilot.press("enter")  # back to the table, search kept
+            await pilot.press("f")
+            await settle(pilot)
+            app.screen.query_one("#f-status").value = "working"
+            await pilot.click("#apply")
+            await settle(pilot)
+            narrowed = [r.id for r in table.rows]
+            return found, narrowed, app.screen.search_text
+
+    found, narrowed, search_text = run(go())
+    assert search_text == last
+    with store.read() as s:
+        leads = {lead.id: lead for lead in s.scalars(select(Lead).where(Lead.id.in_(found)))}
+        assert target.id in found
+        assert all(last.lower() in (leads[i].last_name + " " + (leads[i].email or "")).lower()
+                   for i in found)
+        assert narrowed and set(narrowed) <= set(found)
+        assert all(s.get(Lead, i).status == "working" for i in narrowed)
+
+
+def test_saved_views_are_kept_private(store, crm_home):
+    async def go():
+        app = make_app(store, start="deals")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            app.screen.apply(filters={"status": "open", "owner": "ada"})
+            await settle(pilot)
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            await type_text(pilot, "Ada open")
+            await pilot.press("enter")
+            await settle(pilot)
+            await pilot.press("v")
+            await settle(pilot)
+            return [o.id for o in app.screen.query_one("OptionList")._options]
+
+    options = run(go())
+    assert "view:Ada open" in options
+    assert "view:My open deals closing this month" in options
+    path = crm_home / "filters.json"
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    saved = json.loads(path.read_text())["filters"]
+    assert saved == [{"name": "Ada open", "entity": "opportunity",
+                      "filters": {"status": "open", "owner": "ada"}, "sort": "id",
+                      "descending": True}]
+
+
+def test_bulk_assign_owner_and_tag(store):
+    async def go():
+        app = make_app(store, start="leads")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            table = app.screen.query_one("VirtualTable")
+            marked = []
+            for _ in range(3):
+                marked.append(table.current.id)
+                await pilot.press("space")
+            await pilot.press("o")
+            await settle(pilot)
+            await type_text(pilot, "zoe")
+            await pilot.press("enter")
+            await settle(pilot)
+            for _ in range(2):
+                await pilot.press("space")
+            await pilot.press("k", "k")
+            await pilot.press("t")
+            await settle(pilot)
+            await type_text(pilot, "vip")
+            await pilot.press("enter")
+            await settle(pilot)
+            return marked
+
+    marked = run(go())
+    with store.read() as s:
+        for lead_id in marked:
+            lead = s.get(Lead, lead_id)
+            assert lead.owner == "zoe"
+        logs = s.scalars(select(ChangeLog).where(ChangeLog.field == "owner",
+                                                 ChangeLog.source == "app")).all()
+        assert sorted(log.record_id for log in logs) == sorted(marked)
+        tagged = s.scalars(select(Lead).where(Lead.tags.like("%vip%"))).all()
+        assert len(tagged) == 2
+
+
+def test_bulk_delete_asks_first(store):
+    with store.read() as s:
+        total = s.scalar(select(func.count()).select_from(Contact))
+
+    async def go():
+        app = make_app(store, start="contacts")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            table = app.screen.query_one("VirtualTable")
+            first = table.current.id
+            await pilot.press("D")
+            await settle(pilot)
+            asked = type(app.screen).__name__
+            await pilot.press("escape")
+            await settle(pilot)
+            await pilot.press("D")
+            await settle(pilot)
+            await pilot.click("#choice-detach")
+            await settle(pilot)
+            return first, asked
+
+    first, asked = run(go())
+    assert asked == "ConfirmDialog"
+    with store.read() as s:
+        assert s.get(Contact, first) is None
+        assert s.scalar(select(func.count()).select_from(Contact)) == total - 1
+
+
+def test_bulk_move_stage(store):
+    async def go():
+        app = make_app(store, start="deals")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            app.screen.apply(filters={"status": "open"})
+            await settle(pilot)
+            table = app.screen.query_one("VirtualTable")
+            ids = [table.current.id]
+            await pilot.press("space")
+            ids.append(table.current.id)
+            await pilot.press("space")
+            await pilot.press("m")
+            await settle(pilot)
+            app.screen.dismiss("Negotiation")
+            await settle(pilot)
+            return ids
+
+    ids = run(go())
+    with store.read() as s:
+        for deal_id in ids:
+            assert s.get(Stage, s.get(Opportunity, deal_id).stage_id).name == "Negotiation"
+
+
+def test_live_refresh_keeps_cursor_and_filter(store):
+    from crmtui.domain import records
+
+    async def go():
+        app = make_app(store, start="leads")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            screen = app.screen
+            screen.apply(filters={"status": "new"})
+            await settle(pilot)
+            table = screen.query_one("VirtualTable")
+            await pilot.press("j", "j", "j")
+            cursor_id = table.current.id
+            from crmtui.store.migrate import open_store
+
+            other = open_store(str(store.path))  # another process's connection
+            try:
+                with other.write() as s:
+                    new = records.create(s, "lead", {"first_name": "Fresh", "last_name": "Lead"},
+                                         source="import")
+                    new_id = new.id
+            finally:
+                other.close()
+            await pilot.pause(0.6)
+            await settle(pilot)
+            return cursor_id, table.current.id, screen.filters, [r.id for r in table.rows], new_id
+
+    before, after, filters, ids, new_id = run(go())
+    assert before == after
+    assert filters == {"status": "new"}
+    assert new_id in ids  # the new lead (status new, newest first) shows up without a key
+
+
+# -- navigation ---------------------------------------------------------------------------
+
+def test_palette_goes_to_a_record_by_search(store):
+    pytest.importorskip("crmtui.domain.search")
+    from crmtui.domain import records
+
+    with store.write() as s:
+        account_id = records.create(s, "account", {"name": "Zyxwvut Quarries"}).id
+
+    async def go():
+        app = make_app(store)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            await pilot.press("ctrl+p")
+            await settle(pilot)
+            await type_text(pilot, "zyxwv")
+            await pilot.pause(0.5)
+            await settle(pilot)
+            await pilot.press("down", "enter")
+            await settle(pilot)
+            screen = app.screen
+            return type(screen).__name__, getattr(screen, "entity", None), \
+                getattr(screen, "record_id", None)
+
+    assert run(go()) == ("RecordScreen", "account", account_id)
+
+
+def test_palette_runs_actions(store):
+    async def go():
+        app = make_app(store)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            await pilot.press("ctrl+p")
+            await type_text(pilot, "go to board")
+            await pilot.pause(0.3)
+            await pilot.press("enter")
+            await settle(pilot)
+            return app.current_mode
+
+    assert run(go()) == "board"
+
+
+def test_every_section_by_number_and_escape_goes_back(store):
+    async def go():
+        app = make_app(store)
+        seen = []
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            for key in "234567891":
+                await pilot.press(key)
+                await settle(pilot, 1)
+                seen.append(app.current_mode)
+            await pilot.press("3")
+            await settle(pilot, 1)
+            await pilot.press("escape")
+            await settle(pilot, 1)
+            seen.append(app.current_mode)
+            await pilot.press("question_mark")
+            await settle(pilot, 1)
+            seen.append(type(app.screen).__name__)
+        return seen
+
+    assert run(go()) == ["board", "leads", "accounts", "contacts", "deals", "activities",
+                         "agenda", "reports", "dashboard", "dashboard", "KeysScreen"]
+
+
+def test_dashboard_tiles_jump_to_their_lists(store):
+    async def go():
+        app = make_app(store)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            await pilot.click("#t-stale")
+            await settle(pilot)
+            screen = app.screen
+            rows = [r.id for r in screen.query_one("VirtualTable").rows]
+            return app.current_mode, screen.filters, rows
+
+    mode, filters, rows = run(go())
+    assert mode == "deals" and filters == {"stale": True}
+    from crmtui.domain import listing
+
+    with store.read() as s:
+        stale = set(s.scalars(select(Opportunity.id).where(listing.stale_condition(s))))
+    assert rows and set(rows) <= stale
+
+
+def test_keymap_from_the_settings_file(store, crm_home):
+    crm_home.mkdir(parents=True, exist_ok=True)
+    (crm_home / "config.toml").write_text('[keys]\n"board.win" = "W"\n"nope.nothing" = "x"\n')
+
+    async def go():
+        app = make_app(store, start="board")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            _, card = first_card(app)
+            await pilot.press("w")  # no longer bound
+            await settle(pilot)
+            unchanged = first_card(app)[1].id == card.id
+            await pilot.press("W")
+            await settle(pilot)
+            return card.id, unchanged, app.keymap_problems
+
+    deal_id, unchanged, problems = run(go())
+    assert unchanged and problems == ["nope.nothing"]
+    with store.read() as s:
+        assert s.get(Stage, s.get(Opportunity, deal_id).stage_id).kind == "won"
+
+
+def test_now_is_the_fixed_clock(store):
+    """Sanity for the snapshots: the app's clock and the demo data agree."""
+    app = make_app(store)
+    assert app.clock.now() == NOW
