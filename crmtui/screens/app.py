@@ -113,13 +113,15 @@ class CrmApp(App):
     BINDINGS = [
         *[Binding(key, f"go('{name}')", label, show=False, id=f"go.{name}")
           for name, key, label, _ in SECTIONS],
-        Binding("question_mark", "help", "Keys", id="app.help"),
+        Binding("question_mark", "help", "Keys", id="app.help", show=False),
         Binding("q", "quit", "Quit", id="app.quit"),
         Binding("ctrl+r", "reload", "Reload", show=False, id="app.reload"),
     ]
 
     def __init__(self, store, *, clock: Clock | None = None, poll_interval: float = 0.5,
                  start: str | None = None):
+        if start is not None:
+            self.DEFAULT_MODE = start  # the first section; no other is built until visited
         super().__init__()
         self.store = store
         self.clock = clock or Clock()
@@ -138,7 +140,7 @@ class CrmApp(App):
         self.watcher = Watcher(self.store)
         if self.watcher.supported and self.poll_interval:
             self.set_interval(self.poll_interval, self.poll)
-        self.switch_mode(self.start or self.DEFAULT_MODE)
+        self.switch_mode(self.DEFAULT_MODE)
 
     def _apply_settings(self) -> None:
         from crmtui import config
@@ -182,8 +184,11 @@ class CrmApp(App):
             self.screen.post_message(StoreChanged())
 
     def note_own_write(self) -> None:
-        """After our own write: every screen is stale; the writer reloads itself."""
+        """After our own write: every screen is stale; the writer reloads itself, so the
+        watcher's news of the same commit is taken here rather than reloading twice."""
         self.generation += 1
+        if self.watcher is not None:
+            self.watcher.changed()
 
     def action_reload(self) -> None:
         self.generation += 1

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Callable
 
 from rich.text import Text
+from textual.binding import Binding
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, get_current_worker
@@ -75,7 +76,7 @@ class Work:
             deliver(error or self.show_error, translate(exc))
             return
         if write:
-            app.note_own_write()
+            deliver(lambda _: app.note_own_write(), None)
         deliver(done, result)
 
     def read(self, fn: Callable[[Any], Any], done: Callable | None = None, *,
@@ -100,10 +101,15 @@ class CrmScreen(Work, Screen):
     """A full screen of the app: top bar, content, footer; reloads when the store changes."""
 
     SECTION = ""  # the top bar entry this screen belongs to
+    MIN_RELOAD_INTERVAL = 0.0  # heavy screens (reports) reload at most this often
+    # `?` is the app's; bound here too so the footer shows it early, before screen keys
+    BINDINGS = [Binding("question_mark", "app.help", "Keys", id="app.help")]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.seen_generation = -1
+        self._last_reload = 0.0
+        self._reload_timer = None
 
     def top_bar(self):
         from crmtui.widgets.topbar import TopBar
@@ -117,9 +123,23 @@ class CrmScreen(Work, Screen):
         self.seen_generation = self.crm.generation
 
     def on_store_changed(self, message: StoreChanged) -> None:
-        if self.seen_generation < self.crm.generation:
-            self.mark_loaded()
-            self.reload()
+        if self.seen_generation >= self.crm.generation or self._reload_timer is not None:
+            return
+        from time import monotonic
+
+        wait = self._last_reload + self.MIN_RELOAD_INTERVAL - monotonic()
+        if wait > 0:  # a script writing continuously: refresh now and then, not constantly
+            self._reload_timer = self.set_timer(wait, self._deferred_reload)
+            return
+        self._deferred_reload()
+
+    def _deferred_reload(self) -> None:
+        from time import monotonic
+
+        self._reload_timer = None
+        self._last_reload = monotonic()
+        self.mark_loaded()
+        self.reload()
 
     def on_screen_resume(self) -> None:
         if self.seen_generation >= 0 and self.seen_generation < self.crm.generation:

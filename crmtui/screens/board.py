@@ -23,15 +23,18 @@ def card(obj, names, facts: p.Facts) -> Card:
     today = facts.clock.today()
     stale = facts.stale(obj)
     overdue = facts.overdue(obj)
-    third = Text(p.short_money(obj.amount_minor), style="bold", end="")
+    third = Text(end="")
+    if stale:
+        third.append("⚑", style="bold yellow")
+    if overdue:
+        third.append("!", style="bold red")
+    if stale or overdue:
+        third.append(" ")
+    third.append(p.short_money(obj.amount_minor), style="bold")
     if obj.close_date:
         shown = f"{obj.close_date:%d %b}" if obj.close_date.year == today.year \
-            else f"{obj.close_date:%d %b %Y}"
-        third.append(f"  {shown}", style="bold red" if overdue else "")
-    if stale:
-        third.append(" ⚑", style="bold yellow")
-    if overdue:
-        third.append(" !", style="bold red")
+            else f"{obj.close_date:%b} '{obj.close_date:%y}"
+        third.append(f" · {shown}", style="bold red" if overdue else "")
     return Card(id=obj.id, version=obj.version, anchor=(obj.amount_minor, obj.id),
                 lines=(p.t(obj.name, "bold"), p.t(names.name("account", obj.account_id) or "—",
                                                     "dim"), third),

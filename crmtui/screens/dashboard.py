@@ -13,12 +13,13 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Grid, Horizontal
+from textual.containers import Grid, Horizontal, Vertical
 from textual.widgets import Footer
 
 from crmtui.screens import present as p
 from crmtui.screens.base import CrmScreen
 from crmtui.widgets.charts import BarChart, ColumnChart, Selectable, Tile
+from crmtui.widgets.vtable import Column, VirtualTable
 
 
 def _reports():
@@ -99,7 +100,49 @@ def tasks_tile(s, clock: p.Clock) -> dict:
             "today_capped": t_capped}
 
 
+DUE_COLUMNS = [Column("when", "When", 14), Column("subject", "Task", 12, flex=2),
+               Column("on", "About", 12, flex=2, drop=1)]
+TOP_COLUMNS = [Column("name", "Deal", 14, flex=3), Column("stage", "Stage", 13, drop=1),
+               Column("amount", "Amount", 12, align="right"), Column("close", "Close", 10)]
+
+
+def due_rows(s, clock: p.Clock, limit: int):
+    from crmtui.domain import browse
+    from crmtui.screens.agenda import agenda_rows
+
+    bounds = browse.agenda_bounds(clock.local_now(), 0)
+    w = browse.window(s, "activity", {"status": "open"}, sort="due", limit=limit,
+                      where=browse.due_between(None, bounds.start_tomorrow))
+    rows = agenda_rows(s, w.rows, w.keys, clock, bounds)
+    for row in rows:  # when, subject, about
+        row.cells = (row.cells[0], row.cells[2], row.cells[3])
+    return rows, w.more
+
+
+def top_deals(s, clock: p.Clock, limit: int):
+    from crmtui.domain import browse, savedfilters
+    from crmtui.domain.serialize import Names
+    from crmtui.widgets.vtable import Row
+
+    filters = savedfilters.resolve({"status": "open", "closing_after": "@quarter_start",
+                                    "closing_before": "@quarter_end"}, today=clock.today())
+    w = browse.window(s, "opportunity", filters, sort="amount", descending=True, limit=limit)
+    facts = p.facts(s, clock)
+    names = Names(s)
+    names.prefetch("stage", (o.stage_id for o in w.rows))
+    rows = []
+    for obj, key in zip(w.rows, w.keys):
+        stage = names.obj("stage", obj.stage_id)
+        overdue = facts.overdue(obj)
+        rows.append(Row(id=obj.id, anchor=key, data={"target": ("opportunity", obj.id)},
+                        cells=(p.t(obj.name, "bold"), p.t(stage.name if stage else ""),
+                               Text(p.money(obj.amount_minor)),
+                               p.date_text(obj.close_date, clock.today(), overdue=overdue))))
+    return rows, w.more
+
+
 class DashboardScreen(CrmScreen):
+    MIN_RELOAD_INTERVAL = 3.0  # report queries: at most every few seconds while a script writes
     SECTION = "dashboard"
     DEFAULT_CSS = """
     DashboardScreen #tiles {
@@ -115,6 +158,17 @@ class DashboardScreen(CrmScreen):
     DashboardScreen #charts > * { width: 1fr; }
     DashboardScreen #charts > BarChart { margin-right: 1; }
     DashboardScreen.-narrow #tiles { grid-size: 2 2; height: 10; }
+    DashboardScreen #lists { height: 1fr; padding: 0 1; display: none; }
+    DashboardScreen.-tall #lists { display: block; }
+    DashboardScreen.-tall #charts { height: 18; }
+    DashboardScreen #lists .panel {
+        width: 1fr;
+        border: round $primary 60%;
+        border-title-color: $text-accent;
+        border-title-style: bold;
+    }
+    DashboardScreen #lists .panel:focus-within { border: round $accent; }
+    DashboardScreen #p-due { margin-right: 1; }
     """
     BINDINGS = [
         Binding("right,l", "focus_next", "Next", show=False, id="dashboard.next"),
@@ -128,29 +182,45 @@ class DashboardScreen(CrmScreen):
         yield self.top_bar()
         with Grid(id="tiles"):
             yield Tile("This quarter", id="t-forecast")
-            yield Tile("Win rate · 90 days", id="t-winrate")
+            yield Tile("Win rate 90d", id="t-winrate")
             yield Tile("Tasks", id="t-tasks")
             yield Tile("Stale deals", id="t-stale")
         with Horizontal(id="charts"):
             yield BarChart("Open pipeline by stage", id="c-pipeline")
             yield ColumnChart("Won by month", id="c-won")
+        with Horizontal(id="lists"):
+            with Vertical(classes="panel", id="p-due"):
+                yield VirtualTable(DUE_COLUMNS, empty="Nothing due today.", markable=False,
+                                   id="due")
+            with Vertical(classes="panel", id="p-top"):
+                yield VirtualTable(TOP_COLUMNS, empty="No open deals close this quarter.",
+                                   markable=False, id="top")
         yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#t-forecast").focus()
-        self._narrow(self.size.width)
+        self.query_one("#p-due").border_title = "Due today and overdue"
+        self.query_one("#p-top").border_title = "Biggest open deals closing this quarter"
+        self._narrow(self.size)
         self.reload()
 
     def on_resize(self, event) -> None:
-        self._narrow(event.size.width)
+        self._narrow(event.size)
 
-    def _narrow(self, width: int) -> None:
-        self.set_class(width < 76, "-narrow")
+    def _narrow(self, size) -> None:
+        self.set_class(size.width < 76, "-narrow")
+        tall = size.height >= 40
+        if tall != self.has_class("-tall"):
+            self.set_class(tall, "-tall")
+            if tall:
+                self._load_lists()
 
     def reload(self) -> None:
         self.mark_loaded()
         clock = self.crm.clock
         self.read(lambda s: tasks_tile(s, clock), self._tasks, group="d-tasks")
+        if self.has_class("-tall"):
+            self._load_lists()
         if _reports()[0] is None:
             note = Text("reports are not available yet in this version", style="dim")
             for tile_id in ("#t-forecast", "#t-winrate", "#t-stale"):
@@ -172,20 +242,48 @@ class DashboardScreen(CrmScreen):
         self.query_one(tile_id, Tile).show(Text("—", style="dim"),
                                            Text(error_text(exc), style="red"))
 
+    def _load_lists(self) -> None:
+        clock = self.crm.clock
+        due, top = self.query_one("#due", VirtualTable), self.query_one("#top", VirtualTable)
+        limit = max(10, self.size.height)
+
+        def fill(table):
+            def done(result):
+                rows, more = result
+                table.replace(rows, at_start=True, at_end=True, offset=0,
+                              cursor_id=table.current.id if table.current else None)
+            return done
+
+        self.read(lambda s: due_rows(s, clock, limit), fill(due), group="d-due")
+        self.read(lambda s: top_deals(s, clock, limit), fill(top), group="d-top")
+
+    @on(VirtualTable.Activated)
+    def _open_row(self, message: VirtualTable.Activated) -> None:
+        target = message.row.data.get("target")
+        if target:
+            self.crm.open_record(*target)
+
+    @on(VirtualTable.NeedRows)
+    def _no_more(self, message: VirtualTable.NeedRows) -> None:
+        message.stop()  # the panels show the top of each list; the lists behind them page
+
     # -- painting -------------------------------------------------------------------------
     def _forecast(self, data: dict) -> None:
         value = Text(p.short_money(data["amount"]), style="bold", end="")
-        value.append(f" open · {data['count']:,}", style="")
-        detail = Text(f"weighted {p.short_money(data['weighted'])}\n", end="")
-        detail.append(f"won {p.short_money(data['won'])}", style="green")
-        detail.append(f" · {data['period']}", style="dim")
-        self.query_one("#t-forecast", Tile).show(value, detail)
+        value.append(" open")
+        detail = Text(f"{data['count']:,} deals\n{p.short_money(data['weighted'])} weighted\n",
+                      end="")
+        detail.append(f"{p.short_money(data['won'])} won", style="green")
+        tile = self.query_one("#t-forecast", Tile)
+        tile.border_title = f"{data['period'][-2:]} pipeline" if data["period"] else \
+            "This quarter"
+        tile.show(value, detail)
 
     def _win_rate(self, data: dict) -> None:
         rate = data["rate"]
         value = Text("—" if rate is None else f"{rate * 100:.0f}%", style="bold", end="")
         detail = Text(f"{data['won']} won", style="green", end="")
-        detail.append(" · ")
+        detail.append("\n")
         detail.append(f"{data['lost']} lost", style="red")
         self.query_one("#t-winrate", Tile).show(value, detail)
 
@@ -197,20 +295,25 @@ class DashboardScreen(CrmScreen):
         value.append(f"{n(data['overdue'], data['overdue_capped'])} overdue",
                      style="bold red" if data["overdue"] else "bold")
         detail = Text(f"{n(data['today'], data['today_capped'])} due today", end="")
+        detail.append("\nenter: agenda", style="dim")
         self.query_one("#t-tasks", Tile).show(value, detail)
 
     def _pipeline(self, data: dict) -> None:
         stale = data["stale"]
         value = Text(f"{stale:,}", style="bold yellow" if stale else "bold", end="")
-        detail = Text(f"of {data['open']:,} open deals", end="")
+        value.append(" stale")
+        detail = Text(f"of {data['open']:,} open", end="")
         self.query_one("#t-stale", Tile).show(value, detail)
-        bars = [(p.t(stage), amount, f"{p.short_money(amount)} · {count:,}")
-                for stage, count, amount, _ in data["rows"]]
-        note = None
+        bars = [(p.t(stage), amount, f"{p.short_money(amount)} · {count:,}", weighted)
+                for stage, count, amount, weighted in data["rows"]]
+        note = Text("█", style="cyan", end="")
+        note.append(" weighted  ", style="dim")
+        note.append("▒", style="cyan")
+        note.append(" amount · deals", style="dim")
         if len(data["pipelines"]) > 1:
-            note = Text("all pipelines", style="dim")
+            note.append(" · all pipelines", style="dim")
         self.query_one("#c-pipeline", BarChart).show(
-            bars, note or (Text("no open deals", style="dim") if not bars else None))
+            bars, note if bars else Text("no open deals", style="dim"))
 
     def _won(self, months: list[tuple[str, int]]) -> None:
         columns = [(label, amount, p.short_money(amount)) for label, amount in months]

@@ -36,10 +36,9 @@ class FilterDialog(CrmModal):
     FilterDialog .row { height: auto; }
     FilterDialog .row Label { width: 20; padding-top: 0; }
     FilterDialog .row Input, FilterDialog .row Select { width: 1fr; }
-    FilterDialog VerticalScroll { height: auto; max-height: 18; }
-    FilterDialog Input { border: none; height: 1; background: $boost; }
-    FilterDialog Select > SelectCurrent { border: none; height: 1; padding: 0 1; }
-    FilterDialog .row { margin-bottom: 1; }
+    FilterDialog VerticalScroll { height: auto; max-height: 60vh; }
+    FilterDialog Checkbox { border: none; padding: 0; height: 1; }
+    FilterDialog Checkbox:focus { border: none; background: $primary 20%; }
     """
 
     def __init__(self, entity: str, filters: dict, suggestions: dict[str, list[str]]):

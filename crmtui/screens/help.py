@@ -13,6 +13,10 @@ from crmtui.screens.base import CrmModal
 from crmtui.screens.dialogs import DIALOG_CSS
 
 
+FRIENDLY = {"ScrollableContainer": "pane", "VerticalScroll": "pane", "OptionList": "list",
+            "Input": "text box", "TextArea": "text box", "Select": "choice"}
+
+
 def key_rows(screen) -> list[tuple[str, list[tuple[str, str, str]]]]:
     """(group, [(keys, what, binding id)]) for what each key does now on `screen`, keymap
     applied: the focused widget's keys, the screen's, then the app's."""
@@ -29,7 +33,8 @@ def key_rows(screen) -> list[tuple[str, list[tuple[str, str, str]]]]:
         elif node is screen:
             title = "On this screen"
         else:
-            title = getattr(node, "HELP_GROUP", f"In the {type(node).__name__.lower()}")
+            title = getattr(node, "HELP_GROUP", None) or \
+                f"In the {FRIENDLY.get(type(node).__name__, type(node).__name__.lower())}"
         if id(node) not in groups:
             groups[id(node)] = (title, {})
             order.append((0 if node not in (app, screen) else 1 if node is screen else 2,

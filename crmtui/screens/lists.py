@@ -247,11 +247,14 @@ class ListScreen(CrmScreen):
                           cursor_index=cursor_line if keep else 0, top_index=0)
             self._status()
             self.mark_loaded()
+            # counted after the rows are shown, so the count never delays them
+            filters = self.effective_filters()
+            self.read(lambda s: browse.count(s, self.entity, filters), self._got_total,
+                      group="count")
 
+        if not keep:
+            self.total = None
         self.read(fetch, done, group="load")
-        self.total = None if not keep else self.total
-        self.read(lambda s: browse.count(s, self.entity, self.effective_filters()),
-                  self._got_total, group="count")
 
     def _got_total(self, total) -> None:
         self.total = total

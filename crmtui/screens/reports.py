@@ -238,6 +238,7 @@ class OptionsDialog(CrmModal):
 
 
 class ReportsScreen(CrmScreen):
+    MIN_RELOAD_INTERVAL = 3.0  # report queries: at most every few seconds while a script writes
     SECTION = "reports"
     DEFAULT_CSS = """
     ReportsScreen #reports {
@@ -341,8 +342,14 @@ class ReportsScreen(CrmScreen):
 
         def done(result):
             from rich.console import Group
+            from rich.measure import Measurement
 
-            self.query_one("#output", Static).update(Group(*render_result(result, width)))
+            group = Group(*render_result(result, width))
+            console = self.app.console
+            natural = Measurement.get(console, console.options.update(width=2000), group).maximum
+            output = self.query_one("#output", Static)
+            output.styles.width = max(natural, width)  # wider than the pane: it scrolls
+            output.update(group)
             self.mark_loaded()
 
         self.read(run, done, group="report",

@@ -378,10 +378,10 @@ class Board(Widget, can_focus=True):
             style = base + self.get_component_rich_style(
                 "board--header-current" if index == self.current and self.has_focus
                 else "board--header")
-            more = "‹ " if index == self.first_column and index > 0 else ""
+            more = "‹ " if index == self.first_column and index > 0 else " "
             return self._cell(Text(more + column.name), width, style)
         if y == 1:
-            return self._cell(column.header, width,
+            return self._cell(Text(" ", end="") + column.header, width,
                               base + self.get_component_rich_style("board--sub"))
         if y == 2:
             return [Segment("─" * width, base + self.get_component_rich_style("board--rule"))]

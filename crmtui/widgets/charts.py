@@ -57,15 +57,21 @@ class Tile(Selectable):
         self.refresh()
 
     def render(self) -> Text:
-        out = self.value.copy()
-        out.no_wrap = False
-        out.append("\n")
-        out.append_text(self.detail)
+        width = max(1, self.size.width)
+        lines = [self.value, *self.detail.split("\n")]
+        out = Text(end="", no_wrap=True)
+        for i, line in enumerate(lines):
+            line = line.copy()
+            line.truncate(width, overflow="ellipsis")
+            if i:
+                out.append("\n")
+            out.append_text(line)
         return out
 
 
 class BarChart(Selectable):
-    """Horizontal bars: one line per (label, value, value label)."""
+    """Horizontal bars: one line per (label, value, value label[, part]); `part` (e.g. the
+    weighted amount) is drawn solid and the rest of the value shaded."""
 
     DEFAULT_CSS = """
     BarChart {
@@ -81,10 +87,10 @@ class BarChart(Selectable):
     def __init__(self, title: str, **kwargs):
         super().__init__(**kwargs)
         self.border_title = title
-        self.bars: list[tuple[Text, float, str]] = []
+        self.bars: list[tuple] = []
         self.note = Text("…", style="dim")
 
-    def show(self, bars: list[tuple[Text, float, str]], note: Text | None = None) -> None:
+    def show(self, bars: list[tuple], note: Text | None = None) -> None:
         self.bars = bars
         self.note = note or Text("")
         self.refresh()
@@ -97,22 +103,32 @@ class BarChart(Selectable):
         value_w = max(len(b[2]) for b in self.bars)
         bar_w = max(3, width - label_w - value_w - 2)
         top = max((b[1] for b in self.bars), default=0) or 1
+        gap = self.size.height >= 2 * len(self.bars) + 2  # room for a blank line between bars
         out = Text(end="")
-        for i, (label, value, value_label) in enumerate(self.bars):
+        for i, bar in enumerate(self.bars):
+            label, value, value_label = bar[:3]
+            part = bar[3] if len(bar) > 3 else None
             if i:
-                out.append("\n")
+                out.append("\n\n" if gap else "\n")
             name = label.copy()
             name.truncate(label_w, overflow="ellipsis")
             out.append_text(name)
             out.append(" " * (label_w - name.cell_len + 1))
             cells = value / top * bar_w
-            full = int(cells)
-            part = int((cells - full) * 8)
-            bar = "█" * full + (BLOCKS[part] if part and full < bar_w else "")
-            out.append(bar.ljust(bar_w), style="cyan")
+            if part is None:
+                full = int(cells)
+                eighth = int((cells - full) * 8)
+                drawn = "█" * full + (BLOCKS[eighth] if eighth and full < bar_w else "")
+                out.append(drawn.ljust(bar_w), style="cyan")
+            else:
+                solid = int(round(part / top * bar_w))
+                shade = max(0, int(round(cells)) - solid)
+                out.append("█" * solid, style="cyan")
+                out.append("▒" * shade, style="cyan")
+                out.append(" " * (bar_w - solid - shade))
             out.append(" " + value_label.rjust(value_w), style="bold")
         if self.note.plain:
-            out.append("\n")
+            out.append("\n\n" if gap else "\n")
             out.append_text(self.note)
         return out
 
@@ -164,7 +180,7 @@ class ColumnChart(Selectable):
         peak = max(self.columns, key=lambda c: c[1])
         labels = Text(end="")
         for label, _, _ in self.columns:
-            short = label if slot > len(label) else label[:max(1, slot)]
+            short = label if slot > len(label) else label[:1]
             labels.append(short.ljust(slot), style="dim")
         values = Text(f"peak {peak[2]} ({peak[0]})", style="dim", end="")
         out = Text("\n", end="").join(lines + [labels, values])
