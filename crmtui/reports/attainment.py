@@ -97,13 +97,14 @@ def compute(s: Session, options: ReportOptions | None = None) -> dict:
 def _won(ctx, kind, first, last, owners, out) -> None:
     o = Opportunity
     owner = func.lower(o.owner)
-    label = dsql.bucket(o.closed_at, kind, ctx.dialect)
+    label = dsql.bucket(o.closed_at, "month", ctx.dialect)
     query = (select(owner, label, o.currency, func.count(), func.sum(o.amount_minor))
              .where(o.stage_id.in_(ctx.stage_ids("won")), owner.in_(owners),
                     o.closed_at >= ctx.ts(base.utc_start(first)),
                     o.closed_at < ctx.ts(base.utc_start(last + timedelta(days=1))))
              .group_by(owner, label, o.currency))
-    for who, period, currency, n, amount in ctx.s.execute(query):
+    for who, month, currency, n, amount in ctx.s.execute(query):
+        period = periods.roll_up(month, kind)
         factor = ctx.factor(currency)
         if factor is None:
             ctx.exclude(currency, n, amount)
@@ -115,14 +116,15 @@ def _won(ctx, kind, first, last, owners, out) -> None:
 def _open(ctx, kind, first, last, owners, out) -> None:
     o = Opportunity
     owner = func.lower(o.owner)
-    label = dsql.bucket(o.close_date, kind, ctx.dialect)
+    label = dsql.bucket(o.close_date, "month", ctx.dialect)
     query = (select(owner, label, o.stage_id, o.currency, func.count(), func.sum(o.amount_minor),
                     func.sum(case((o.probability.is_(None), o.amount_minor), else_=0)),
                     func.sum(o.amount_minor * o.probability))
              .where(o.stage_id.in_(ctx.stage_ids("open")), owner.in_(owners),
                     o.close_date >= first, o.close_date <= last)
              .group_by(owner, label, o.stage_id, o.currency))
-    for who, period, stage_id, currency, n, amount, plain, overridden in ctx.s.execute(query):
+    for who, month, stage_id, currency, n, amount, plain, overridden in ctx.s.execute(query):
+        period = periods.roll_up(month, kind)
         factor = ctx.factor(currency)
         if factor is None:
             ctx.exclude(currency, n, amount)

@@ -95,6 +95,13 @@ class Context:
         owner = (self.options.owner or "").strip()
         return [func.lower(col) == owner.lower()] if owner else []
 
+    def in_pipeline(self, stage_col) -> list:
+        """The chosen pipeline as a condition on a deal's stage (a deal's stage is always in
+        its pipeline; the stage leads the report index, the pipeline id does not)."""
+        if self.pipeline is None:
+            return []
+        return [stage_col.in_([st.id for st in self.stages])]
+
     def stage_ids(self, *kinds: str) -> list[int]:
         return [st.id for st in self.stages if not kinds or st.kind in kinds]
 

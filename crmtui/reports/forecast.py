@@ -22,7 +22,7 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
-from sqlalchemy import case, func, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from crmtui import config
@@ -98,13 +98,18 @@ def compute(s: Session, options: ReportOptions | None = None) -> dict:
 
     buckets: dict[str, _Bucket] = {label: _Bucket() for label, _, _ in window}
     earlier, later, undated = _Bucket(), _Bucket(), _Bucket()
-    for (label, stage_id, currency, count, amount, plain, overridden, commit_over,
-         overdue, overdue_amount) in _open_groups(ctx, by, t, today, threshold):
+    if as_of:
+        open_groups, won_groups = _as_of_groups(ctx, t, threshold, start, end)
+    else:
+        open_groups, won_groups = _open_groups(ctx, threshold), _won_groups(ctx, start, end)
+    for (close, stage_id, currency, count, amount, plain, overridden,
+         commit_over) in open_groups:
         factor = ctx.factor(currency)
         if factor is None:
             ctx.exclude(currency, count, amount)
             continue
         st = ctx.stage(stage_id)
+        label = periods.label(close, by) if close is not None else None
         if label is None:
             bucket = undated
         elif label < window[0][0]:
@@ -125,14 +130,15 @@ def compute(s: Session, options: ReportOptions | None = None) -> dict:
             if st.probability >= threshold:
                 committed += Decimal(plain or 0)
         bucket.commit += committed * factor
-        bucket.overdue += overdue or 0
-        bucket.overdue_amount += Decimal(overdue_amount or 0) * factor
-    for label, currency, count, amount in _won_groups(ctx, by, t, start, end):
+        if close is not None and close < today:
+            bucket.overdue += count
+            bucket.overdue_amount += amount_d * factor
+    for month, currency, count, amount in won_groups:
         factor = ctx.factor(currency)
         if factor is None:
             ctx.exclude(currency, count, amount)
             continue
-        bucket = buckets.get(label)
+        bucket = buckets.get(periods.roll_up(month, by))
         if bucket is not None:
             bucket.won_count += count
             bucket.won += Decimal(amount or 0) * factor
@@ -162,58 +168,57 @@ def compute(s: Session, options: ReportOptions | None = None) -> dict:
     )
 
 
-def _open_groups(ctx, by, t, today, threshold):
+def _sums(amount_col, prob_col, threshold):
+    return (func.count(), func.sum(amount_col),
+            func.sum(case((prob_col.is_(None), amount_col), else_=0)),
+            func.sum(amount_col * prob_col),
+            func.sum(case((prob_col >= threshold, amount_col), else_=0)))
+
+
+def _open_groups(ctx, threshold):
+    """Open deals summed per (stage, currency, close date): the report index is in that
+    order, so SQL groups without sorting; the dates go into periods here."""
     o = Opportunity
-    if ctx.options.as_of is None:
-        src = o
-        stage_col, close_col, amount_col, prob_col, currency_col = (
-            o.stage_id, o.close_date, o.amount_minor, o.probability, o.currency)
-        where = [o.stage_id.in_(ctx.stage_ids("open")), *ctx.owner_is(o.owner)]
-    else:
-        conditions = [*ctx.owner_is(o.owner)]
-        if ctx.pipeline is not None:
-            conditions.append(o.pipeline_id == ctx.pipeline.id)
-        src = history.states(ctx, t, *conditions)
-        stage_col, close_col, amount_col, prob_col, currency_col = (
-            src.c.stage_id, src.c.close_date, src.c.amount_minor, src.c.probability,
-            src.c.currency)
-        where = [stage_col.in_(ctx.stage_ids("open"))]
-    label = dsql.bucket(close_col, by, ctx.dialect)
-    overdue = close_col < today
-    query = (
-        select(label, stage_col, currency_col, func.count(), func.sum(amount_col),
-               func.sum(case((prob_col.is_(None), amount_col), else_=0)),
-               func.sum(amount_col * prob_col),
-               func.sum(case((prob_col >= threshold, amount_col), else_=0)),
-               func.sum(case((overdue, 1), else_=0)),
-               func.sum(case((overdue, amount_col), else_=0)))
-        .select_from(src)
-        .where(*where)
-        .group_by(label, stage_col, currency_col)
-    )
+    query = (select(o.close_date, o.stage_id, o.currency,
+                    *_sums(o.amount_minor, o.probability, threshold))
+             .where(o.stage_id.in_(ctx.stage_ids("open")), *ctx.owner_is(o.owner))
+             .group_by(o.stage_id, o.currency, o.close_date))
     return ctx.s.execute(query).all()
 
 
-def _won_groups(ctx, by, t, start, end):
+def _won_groups(ctx, start, end):
+    """Deals won in the window, per month of their close (quarters are added up here)."""
     o = Opportunity
+    month = dsql.bucket(o.closed_at, "month", ctx.dialect)
+    query = (select(month, o.currency, func.count(), func.sum(o.amount_minor))
+             .where(o.stage_id.in_(ctx.stage_ids("won")), *ctx.owner_is(o.owner),
+                    o.closed_at >= ctx.ts(base.utc_start(start)),
+                    o.closed_at < ctx.ts(base.utc_start(end + timedelta(days=1))))
+             .group_by(month, o.currency))
+    return ctx.s.execute(query).all()
+
+
+def _as_of_groups(ctx, t, threshold, start, end):
+    """Both of the above at moment `t`, from one pass over the rebuilt states: open deals
+    by close date, and deals won by then (the month they entered the won stage)."""
+    o = Opportunity
+    src = history.states(ctx, t, *ctx.owner_is(o.owner), *ctx.in_pipeline(o.stage_id))
+    won_ids = ctx.stage_ids("won")
     lo, hi = base.utc_start(start), min(base.utc_start(end + timedelta(days=1)), t)
-    if ctx.options.as_of is None:
-        closed_col, currency_col, amount_col = o.closed_at, o.currency, o.amount_minor
-        where = [o.stage_id.in_(ctx.stage_ids("won")), *ctx.owner_is(o.owner)]
-        src = o
-    else:
-        conditions = [*ctx.owner_is(o.owner)]
-        if ctx.pipeline is not None:
-            conditions.append(o.pipeline_id == ctx.pipeline.id)
-        src = history.states(ctx, t, *conditions)
-        closed_col, currency_col, amount_col = src.c.entered_at, src.c.currency, \
-            src.c.amount_minor
-        where = [src.c.stage_id.in_(ctx.stage_ids("won"))]
-    label = dsql.bucket(closed_col, by, ctx.dialect)
-    query = (
-        select(label, currency_col, func.count(), func.sum(amount_col))
-        .select_from(src)
-        .where(*where, closed_col >= ctx.ts(lo), closed_col < ctx.ts(hi))
-        .group_by(label, currency_col)
-    )
-    return ctx.s.execute(query).all()
+    won_in_window = and_(src.c.stage_id.in_(won_ids), src.c.entered_at >= ctx.ts(lo),
+                         src.c.entered_at < ctx.ts(hi))
+    month = case((src.c.stage_id.in_(won_ids),
+                  dsql.bucket(src.c.entered_at, "month", ctx.dialect)), else_=None)
+    inner = (select(src.c.stage_id, src.c.currency, src.c.close_date, src.c.amount_minor,
+                    src.c.probability, month.label("won_month"))
+             .where(or_(src.c.stage_id.in_(ctx.stage_ids("open")), won_in_window))
+             .subquery("scoped"))
+    c = inner.c
+    rows = ctx.s.execute(
+        select(c.close_date, c.stage_id, c.currency, *_sums(c.amount_minor, c.probability,
+                                                             threshold), c.won_month)
+        .group_by(c.stage_id, c.currency, c.close_date, c.won_month)).all()
+    won_ids = set(won_ids)
+    open_rows = [row[:8] for row in rows if row[1] not in won_ids]
+    won_rows = [(row[8], row[2], row[3], row[4]) for row in rows if row[1] in won_ids]
+    return open_rows, won_rows

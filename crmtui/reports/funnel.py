@@ -34,30 +34,39 @@ def compute(s: Session, options: ReportOptions | None = None) -> dict:
     position = {st.id: st.position for st in open_stages}
     o = Opportunity
     sc = StageChange
-    scope = [o.pipeline_id == pipeline.id, *ctx.time_range(o.created_at), *ctx.owner_is(o.owner)]
+    in_pipeline = o.stage_id.in_([st.id for st in stages])
+    scope = [*ctx.time_range(o.created_at), *ctx.owner_is(o.owner)]
     as_of = ctx.options.as_of is not None
+    # the furthest open stage of this pipeline each deal's history shows: one pass over the
+    # history index in deal order (no filter on the stage, so no other index is tempting)
     furthest = func.max(case(position, value=sc.to_stage_id)) if position else func.max(None)
-    reach = select(sc.opportunity_id.label("opp_id"), furthest.label("reached")) \
-        .where(sc.to_stage_id.in_(list(position)))
+    reach = select(sc.opportunity_id.label("opp_id"), furthest.label("reached"))
     if as_of:
         t = history.as_of_end(ctx.options.as_of, ctx.now)
         reach = reach.where(sc.at < ctx.ts(t))
-        src = history.states(ctx, t, *scope)
-        id_col, stage_col = src.c.id, src.c.stage_id
-    else:
-        src = o
-        id_col, stage_col = o.id, o.stage_id
     reach = reach.group_by(sc.opportunity_id).subquery("reach")
-    query = (select(stage_col, reach.c.reached, func.count())
-             .select_from(src).outerjoin(reach, reach.c.opp_id == id_col)
-             .group_by(stage_col, reach.c.reached))
-    if not as_of:
-        query = query.where(*scope)
+    if as_of:
+        src = history.states(ctx, t, in_pipeline, *scope)
+        groups = s.execute(select(src.c.stage_id, reach.c.reached, func.count())
+                           .select_from(src).outerjoin(reach, reach.c.opp_id == src.c.id)
+                           .group_by(src.c.stage_id, reach.c.reached)).all()
+    else:
+        # deals with history (driven from the history, each deal joined by id), then the
+        # deals without any: the per-stage totals minus those
+        groups = s.execute(select(o.stage_id, reach.c.reached, func.count())
+                           .select_from(reach).join(o, o.id == reach.c.opp_id)
+                           .where(in_pipeline, *scope)
+                           .group_by(o.stage_id, reach.c.reached)).all()
+        totals = dict(s.execute(select(o.stage_id, func.count()).where(in_pipeline, *scope)
+                                .group_by(o.stage_id)).all())
+        for stage_id, _, count in groups:
+            totals[stage_id] = totals.get(stage_id, 0) - count
+        groups += [(stage_id, None, count) for stage_id, count in totals.items() if count]
 
     first_pos = open_stages[0].position if open_stages else None
     furthest_of: dict = {}  # position -> [open, lost]
     won = lost = still_open = unknown = 0
-    for stage_id, reached, count in s.execute(query):
+    for stage_id, reached, count in groups:
         k = kind.get(stage_id)
         if k is None:  # stage unknown at the as-of moment, or outside this pipeline
             unknown += count

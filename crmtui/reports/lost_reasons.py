@@ -20,20 +20,20 @@ from crmtui.store.models import Opportunity
 def compute(s: Session, options: ReportOptions | None = None) -> dict:
     ctx = base.context(s, "lost-reasons", options)
     o = Opportunity
-    key = func.lower(func.trim(func.coalesce(o.lost_reason, "")))
-    query = (select(key, func.min(func.trim(o.lost_reason)), o.currency, func.count(),
-                    func.sum(o.amount_minor))
+    query = (select(o.lost_reason, o.currency, func.count(), func.sum(o.amount_minor))
              .where(o.stage_id.in_(ctx.stage_ids("lost")), *ctx.time_range(o.closed_at),
                     *ctx.owner_is(o.owner))
-             .group_by(key, o.currency))
+             .group_by(o.lost_reason, o.currency))
     groups: dict = {}
     lost, lost_amount = 0, Decimal(0)
-    for k, shown, currency, count, amount in s.execute(query):
+    for reason, currency, count, amount in s.execute(query):
         factor = ctx.factor(currency)
         if factor is None:
             ctx.exclude(currency, count, amount)
             continue
-        entry = groups.setdefault(k, {"label": shown, "count": 0, "amount": Decimal(0)})
+        shown = (reason or "").strip()
+        entry = groups.setdefault(shown.lower(), {"label": shown, "count": 0,
+                                                  "amount": Decimal(0)})
         if shown and (not entry["label"] or shown < entry["label"]):
             entry["label"] = shown
         entry["count"] += count

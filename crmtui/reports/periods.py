@@ -26,6 +26,15 @@ def label(d: date, by: str) -> str:
     raise ValueError(by)
 
 
+def roll_up(month: str | None, by: str) -> str | None:
+    """A month label (``2026-11``) as the label of the `by` period holding it."""
+    if month is None or by == "month":
+        return month
+    if by == "quarter":
+        return f"{month[:4]}-Q{(int(month[5:7]) + 2) // 3}"
+    raise ValueError(by)
+
+
 def kind_of(text: str) -> str:
     return "quarter" if "Q" in text else "month"
 

@@ -134,9 +134,8 @@ def _groups_now(ctx, open_stages):
 
 def _groups_as_of(ctx, t):
     o = Opportunity
-    conditions = [*ctx.owner_is(o.owner), *ctx.date_range(o.close_date)]
-    if ctx.pipeline is not None:
-        conditions.append(o.pipeline_id == ctx.pipeline.id)
+    conditions = [*ctx.owner_is(o.owner), *ctx.date_range(o.close_date),
+                  *ctx.in_pipeline(o.stage_id)]
     state = history.states(ctx, t, *conditions)
     open_ids = ctx.stage_ids("open")
     query = (

@@ -1,7 +1,7 @@
 """`crm report sources`: which lead sources turn into revenue.
 
-Leads created in `--from`..`--to` (owner: the lead's), by source (grouped ignoring case;
-"(none)" when empty). Per source:
+Leads created in `--from`..`--to` (owner: the lead's), by source (grouped ignoring case and
+surrounding spaces, shown as first spelled alphabetically; "(none)" when empty). Per source:
 - `leads`; `qualified`: leads now qualified or converted (a converted lead passed
   qualification); `converted`: leads converted;
 - `won`, `won_amount`: the deals those leads converted into that are won now;
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import case, func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from crmtui.reports import ReportOptions, base
@@ -42,39 +42,44 @@ def compute(s: Session, options: ReportOptions | None = None) -> dict:
     ctx = base.context(s, "sources", options)
     lead = Lead
     o = Opportunity
-    key = func.lower(func.trim(func.coalesce(lead.source, "")))
-    scope = [*ctx.time_range(lead.created_at), *ctx.owner_is(lead.owner)]
+    won_ids = ctx.stage_ids("won")
+    # one pass over the leads (the lead index covers it, in source order: no sort), each
+    # converted one joined to its deal by id; won amounts are summed per currency in
+    # columns, so the GROUP BY stays on the source alone
+    currencies = sorted(s.scalars(select(o.currency).where(o.stage_id.in_(won_ids))
+                                  .distinct()).all())
+    won_cols = []
+    for currency in currencies:
+        mine = o.currency == currency
+        won_cols += [func.sum(case((mine, 1), else_=0)),
+                     func.sum(case((mine, o.amount_minor), else_=0))]
+    query = (
+        select(lead.source, func.count(),
+               func.sum(case((lead.status.in_(("qualified", "converted")), 1), else_=0)),
+               func.sum(case((lead.status == "converted", 1), else_=0)), *won_cols)
+        .select_from(lead)
+        .outerjoin(o, and_(o.id == lead.converted_opportunity_id, o.stage_id.in_(won_ids)))
+        .where(*ctx.time_range(lead.created_at), *ctx.owner_is(lead.owner))
+        .group_by(lead.source))
     groups: dict = {}
-
-    def acc_for(k, shown) -> _Acc:
-        acc = groups.setdefault(k, _Acc(shown))
+    for source, n, qualified, converted, *won in s.execute(query):
+        shown = (source or "").strip()
+        acc = groups.setdefault(shown.lower(), _Acc(shown))
         if shown and (not acc.label or shown < acc.label):
             acc.label = shown
-        return acc
-
-    lead_query = (
-        select(key, func.min(func.trim(lead.source)), func.count(),
-               func.sum(case((lead.status.in_(("qualified", "converted")), 1), else_=0)),
-               func.sum(case((lead.status == "converted", 1), else_=0)))
-        .where(*scope).group_by(key))
-    for k, shown, n, qualified, converted in s.execute(lead_query):
-        acc = acc_for(k, shown)
         acc.leads += n
         acc.qualified += qualified or 0
         acc.converted += converted or 0
-    won_query = (
-        select(key, o.currency, func.count(), func.sum(o.amount_minor))
-        .select_from(lead).join(o, o.id == lead.converted_opportunity_id)
-        .where(*scope, o.stage_id.in_(ctx.stage_ids("won")))
-        .group_by(key, o.currency))
-    for k, currency, n, amount in s.execute(won_query):
-        factor = ctx.factor(currency)
-        if factor is None:
-            ctx.exclude(currency, n, amount)
-            continue
-        acc = groups.get(k) or acc_for(k, None)
-        acc.won += n
-        acc.won_amount += Decimal(amount or 0) * factor
+        for i, currency in enumerate(currencies):
+            count, amount = won[2 * i] or 0, won[2 * i + 1] or 0
+            if not count:
+                continue
+            factor = ctx.factor(currency)
+            if factor is None:
+                ctx.exclude(currency, count, amount)
+                continue
+            acc.won += count
+            acc.won_amount += Decimal(amount) * factor
     total = _Acc()
     for acc in groups.values():
         for name in ("leads", "qualified", "converted", "won", "won_amount"):

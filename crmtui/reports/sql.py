@@ -5,13 +5,16 @@ dialect's own functions. Each helper takes the dialect name (`session.get_bind()
 and returns an expression; add a PostgreSQL branch beside each SQLite one.
 
 Stored times are UTC, so buckets are UTC calendar periods:
-- month: ``YYYY-MM``; quarter: ``YYYY-Qn``; week: the Monday starting it, ``YYYY-MM-DD``
+- month: ``YYYY-MM`` (quarters are added up from months in Python: cheaper than a
+  quarter expression over a million rows); week: the Monday starting it, ``YYYY-MM-DD``
   (labelled ``YYYY-Www`` by `periods.week_label`); day: ``YYYY-MM-DD``.
+Constants are inlined (`literal_column`), so a bucket is the same SQL text in SELECT and
+GROUP BY: PostgreSQL matches grouped expressions by text, bound parameters included.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Integer, String, cast, func, literal, type_coerce
+from sqlalchemy import Float, String, cast, extract, func, literal, literal_column, type_coerce
 from sqlalchemy.orm import Session
 
 SUPPORTED = ("sqlite", "postgresql")
@@ -36,23 +39,20 @@ def bucket(col, by: str, dialect: str):
         # Stored dates and times are ISO 8601 text (YYYY-MM-DD...), so the month is a
         # prefix: substr is several times cheaper than strftime over a million rows.
         if by == "month":
-            return _text(func.substr(col, 1, 7))
-        if by == "quarter":
-            quarter = (cast(func.substr(col, 6, 2), Integer) + 2) // 3
-            return _text(func.substr(col, 1, 4)) + "-Q" + cast(quarter, String)
+            return _text(func.substr(col, literal_column("1"), literal_column("7")))
         if by == "week":  # the Monday on or before the day
-            return _text(func.date(col, "-6 days", "weekday 1"))
+            return _text(func.date(col, literal_column("'-6 days'"),
+                                   literal_column("'weekday 1'")))
         if by == "day":
             return _text(func.date(col))
     elif dialect == "postgresql":
         if by == "month":
-            return _text(func.to_char(col, "YYYY-MM"))
-        if by == "quarter":
-            return _text(func.to_char(col, 'YYYY-"Q"Q'))
+            return _text(func.to_char(col, literal_column("'YYYY-MM'")))
         if by == "week":
-            return _text(func.to_char(func.date_trunc("week", col), "YYYY-MM-DD"))
+            return _text(func.to_char(func.date_trunc(literal_column("'week'"), col),
+                                      literal_column("'YYYY-MM-DD'")))
         if by == "day":
-            return _text(func.to_char(col, "YYYY-MM-DD"))
+            return _text(func.to_char(col, literal_column("'YYYY-MM-DD'")))
     raise ValueError(f"no {by} bucket for {dialect}")
 
 
@@ -61,7 +61,7 @@ def day_number(col, dialect: str):
     if dialect == "sqlite":
         return func.julianday(col)
     if dialect == "postgresql":
-        return func.extract("epoch", col) / 86400.0
+        return cast(extract("epoch", col), Float) / 86400.0
     raise ValueError(dialect)
 
 

@@ -277,8 +277,8 @@ class Quota(Record, table=True):
 # Covering indexes for the reports (crmtui/reports, revision 0002): each report's GROUP BY
 # reads one of these instead of the table rows.
 _OPP = Opportunity.__table__.c
-Index("ix_opportunity_report", _OPP.stage_id, _OPP.currency, _OPP.amount_minor,
-      _OPP.probability, _OPP.close_date, _OPP.closed_at, _OPP.stage_entered_at,
+Index("ix_opportunity_report", _OPP.stage_id, _OPP.currency, _OPP.close_date,
+      _OPP.amount_minor, _OPP.probability, _OPP.closed_at, _OPP.stage_entered_at,
       _OPP.last_activity_at, _OPP.created_at, _OPP.owner, _OPP.source, _OPP.pipeline_id,
       _OPP.account_id)
 Index("ix_activity_report", Activity.__table__.c.done_at, Activity.__table__.c.owner,

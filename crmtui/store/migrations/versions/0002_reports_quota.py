@@ -6,9 +6,10 @@ Create Date: 2026-11-25
 
 - `quota`: an owner's target amount for a period (`crm quota set`, `crm report attainment`);
 - covering indexes that let the reports aggregate from an index instead of the tables
-  (benchmarks/report_bench.py): open/closed deals by stage (pipeline, forecast, win rate,
-  velocity, cycle, accounts), stage history in (deal, time, id) order (as-of views, funnel,
-  time in stage), activities by day and by account, leads by source. The history index
+  (benchmarks/report_bench.py): deals by stage (pipeline, forecast, win rate, velocity,
+  cycle, accounts), in (stage, currency, close date) order so the pipeline and forecast
+  group without sorting; stage history in (deal, time, id) order (as-of views, funnel,
+  time in stage); activities by day and by account; leads by source. The history index
   starts with (opportunity_id, at), so it replaces ix_stage_change_opportunity_id_at.
 
 Only tables and indexes are added: no existing table is rebuilt, so the upgrade keeps every
@@ -25,7 +26,7 @@ depends_on = None
 
 INDEXES = [
     ("ix_opportunity_report", "opportunity",
-     ["stage_id", "currency", "amount_minor", "probability", "close_date", "closed_at",
+     ["stage_id", "currency", "close_date", "amount_minor", "probability", "closed_at",
       "stage_entered_at", "last_activity_at", "created_at", "owner", "source", "pipeline_id",
       "account_id"]),
     ("ix_stage_change_history", "stage_change",
