@@ -182,7 +182,7 @@ class ConvertDialog(CrmModal):
 
     DEFAULT_CSS = DIALOG_CSS + """
     ConvertDialog { align: center middle; }
-    ConvertDialog .row { height: auto; margin-bottom: 1; }
+    ConvertDialog .row { height: auto; }
     ConvertDialog .row Label { width: 16; }
     ConvertDialog .row Input, ConvertDialog .row Select { width: 1fr; }
     ConvertDialog Input { border: none; height: 1; background: $boost; }
@@ -348,7 +348,7 @@ class LogDialog(CrmModal):
 
     DEFAULT_CSS = DIALOG_CSS + """
     LogDialog { align: center middle; }
-    LogDialog .row { height: auto; margin-bottom: 1; }
+    LogDialog .row { height: auto; }
     LogDialog .row Label { width: 10; }
     LogDialog .row Input, LogDialog .row Select { width: 1fr; }
     LogDialog Input { border: none; height: 1; background: $boost; }

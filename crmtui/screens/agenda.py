@@ -125,8 +125,9 @@ class AgendaScreen(CrmScreen):
 
     def reload(self, keep: bool = True) -> None:
         table = self.table
+        at_top = table.at_start and table.top == 0  # at the top: new items show up there
         anchor = table.rows[min(table.top, len(table.rows) - 1)].anchor \
-            if keep and table.rows else None
+            if keep and table.rows and not at_top else None
         cursor_id = table.current.id if keep and table.current else None
         line = table.cursor - table.top
         limit = max(60, table.page_size * 3)

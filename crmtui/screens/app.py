@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from textual.app import App, SystemCommand
+from textual.reactive import reactive
 from textual.binding import Binding
 from textual.command import Provider
 from textual.screen import Screen
@@ -95,6 +96,8 @@ class RecordsProvider(Provider):
 
 
 class CrmApp(App):
+    busy: reactive[int] = reactive(0)  # writes under way
+
     TITLE = "crmtui"
     CSS_PATH = "app.tcss"
     MODES = {
@@ -172,6 +175,13 @@ class CrmApp(App):
                         timeout=10)
         if good:
             self.set_keymap(good)
+
+    def watch_busy(self, busy: int) -> None:
+        from crmtui.widgets.topbar import TopBar
+
+        for screen in self.screen_stack:
+            for bar in screen.query(TopBar):
+                bar.busy = busy > 0
 
     def on_unmount(self) -> None:
         if self.watcher is not None:

@@ -86,8 +86,20 @@ class Work:
 
     def write(self, fn: Callable[[Any], Any], done: Callable | None = None, *,
               error: Callable | None = None) -> Worker:
-        return self.run_worker(lambda: self._run(fn, done, error, True, True), thread=True,
-                               group="write", exclusive=False, exit_on_error=False)
+        """Run `fn` in one write transaction; the top bar says "saving…" meanwhile."""
+        app = self.app
+        app.busy += 1
+
+        def finish(callback):
+            def run(value):
+                app.busy -= 1
+                if callback is not None:
+                    callback(value)
+            return run
+
+        return self.run_worker(
+            lambda: self._run(fn, finish(done), finish(error or self.show_error), True, True),
+            thread=True, group="write", exclusive=False, exit_on_error=False)
 
     def show_error(self, exc: CrmError) -> None:
         self.app.notify(error_text(exc), title="Not done", severity="error", markup=False,

@@ -155,10 +155,12 @@ class BoardScreen(CrmScreen):
                                            where=[browse.in_stage(st.id)])
                     columns.append((st, cards, not before.rows, not w.more, focus[1], 0))
                 elif st.id in anchors:
-                    anchor, cursor_id, line, at_start = anchors[st.id]
-                    w, cards = cards_for(s, st.id, filters, facts, anchor=anchor,
+                    anchor, cursor_id, line, at_top = anchors[st.id]
+                    # at the top of a column, new deals show up there; else stay put
+                    w, cards = cards_for(s, st.id, filters, facts,
+                                         anchor=None if at_top else anchor,
                                          inclusive=True, limit=limit)
-                    columns.append((st, cards, at_start, not w.more, cursor_id, line))
+                    columns.append((st, cards, at_top, not w.more, cursor_id, line))
                 else:
                     w, cards = cards_for(s, st.id, filters, facts, limit=limit)
                     columns.append((st, cards, True, not w.more, None, None))

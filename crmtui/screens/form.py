@@ -558,7 +558,7 @@ class ConflictScreen(CrmModal):
                                    style="bold" if kind != "mine-only" else ""))
             yield Static(table)
             yield Static(Text("For each field you both changed, pick the value to keep "
-                              "(enter toggles). Fields only they changed keep their value; "
+                              "(press the one to keep). Fields only they changed keep their value; "
                               "fields only you changed keep yours."), classes="help")
             with VerticalScroll(id="choices"):
                 for name, kind in self.rows:

@@ -220,7 +220,8 @@ class ListScreen(CrmScreen):
         table = self.table
         anchor = None
         cursor_id = table.current.id if table.current else None
-        if keep and table.rows:
+        at_top = table.at_start and table.top == 0
+        if keep and table.rows and not at_top:  # scrolled down: stay on the same rows
             anchor = table.rows[min(table.top, len(table.rows) - 1)].anchor
         cursor_line = table.cursor - table.top
         limit = max(60, table.page_size * 3)

@@ -163,7 +163,7 @@ def _chart(rows: list[dict], columns: list[str], width: int) -> Text | None:
 class OptionsDialog(CrmModal):
     DEFAULT_CSS = DIALOG_CSS + """
     OptionsDialog { align: center middle; }
-    OptionsDialog .row { height: auto; margin-bottom: 1; }
+    OptionsDialog .row { height: auto; }
     OptionsDialog .row Label { width: 12; }
     OptionsDialog .row Input, OptionsDialog .row Select { width: 1fr; }
     OptionsDialog Input { border: none; height: 1; background: $boost; }

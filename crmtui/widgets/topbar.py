@@ -25,6 +25,7 @@ class TopBar(Widget):
 
     current: reactive[str] = reactive("")
     right: reactive[str] = reactive("")
+    busy: reactive[bool] = reactive(False)
 
     def __init__(self, sections: list[tuple[str, str, str, str]], current: str = "",
                  right: str = "", **kwargs):
@@ -52,14 +53,21 @@ class TopBar(Widget):
 
     def render(self) -> Text:
         width = self.size.width
+        right = "saving… " if self.busy else self.right
         text = self._label(short=False)
-        if text.cell_len + len(self.right) + 2 > width:
+        if text.cell_len + len(right) + 2 > width:
             text = self._label(short=True)
-        if text.cell_len + len(self.right) + 2 <= width:
-            gap = width - text.cell_len - len(self.right) - 1
+        if text.cell_len + len(right) + 2 <= width:
+            gap = width - text.cell_len - len(right) - 1
             text.append(" " * gap)
-            text.append(self.right, style="dim")
+            text.append(right, style="bold yellow" if self.busy else "dim")
+        elif self.busy:  # no room: the busy mark replaces the end of the line
+            text.truncate(max(0, width - 2))
+            text.append(" …", style="bold yellow")
         return text
+
+    def on_mount(self) -> None:
+        self.busy = getattr(self.app, "busy", 0) > 0
 
     def on_click(self, event: events.Click) -> None:
         for start, end, name in self._spans:

@@ -304,7 +304,7 @@ class VirtualTable(Widget, can_focus=True):
         if not self.rows:
             return "0"
         if self.start_index is None:
-            return "…"
+            return f"{len(self.rows) - self.cursor:,} from the end" if self.at_end else "…"
         return f"{self.start_index + self.cursor + 1:,}"
 
     def _scroll_to_cursor(self) -> None:
