@@ -34,9 +34,6 @@ class Window:
     more: bool  # rows remain beyond this window in the direction walked
 
 
-def sort_key(entity: str, sort: str, obj) -> Anchor:
-    column = listing.sort_column(entity, sort)
-    return getattr(obj, column.key), obj.id
 
 
 def window(s: Session, entity: str, filters: dict | None = None, *, sort: str = "id",

@@ -503,13 +503,8 @@ def snooze(screen, activity_id: int, after: Done = None) -> None:
 
     clock = screen.crm.clock
 
-    def check(_s, value):
+    def check(_s, value):  # what the value means; whether it may be used is snooze's call
         when = dates.parse_when(value, "until", now=clock.local_now())
-        if when <= clock.now():
-            from crmtui.errors import Invalid
-
-            raise Invalid(f"until: {value!r} is in the past",
-                          hint="snooze to a later time, e.g. 'tomorrow' or '+3d'")
         return f"until {p.when(when, clock)}"
 
     def chosen(value):
@@ -523,31 +518,35 @@ def snooze(screen, activity_id: int, after: Done = None) -> None:
                                         check=check), chosen)
 
 
+def confirm_delete(screen, question: Text, related: dict[str, int], count: int, run) -> None:
+    """Ask before deleting; when other records depend on them, whether to delete those too or
+    keep them unlinked. `run(how)` gets None, 'delete' or 'detach'."""
+    body = question.copy()
+    body.append(" This cannot be undone.")
+    choices = [("delete", "Delete" if count == 1 else f"Delete {count}", "error")]
+    if related:
+        listing = ", ".join(f"{n} {label}" for label, n in related.items())
+        body.append(f"\n\n{'It has' if count == 1 else 'They have'} {listing}.")
+        choices = [("cascade", "Delete them too", "error"),
+                   ("detach", "Keep them, unlinked", "warning")]
+
+    def done(choice):
+        if choice:
+            run({"cascade": "delete", "detach": "detach"}.get(choice))
+
+    screen.app.push_screen(ConfirmDialog("Delete", body, choices), done)
+
+
 def delete(screen, entity: str, record_id: int, name: str, after: Done = None) -> None:
     from crmtui.domain import records
 
-    def preview(s):
-        return records.related_counts(s, entity, record_id)
-
     def ask(related):
-        body = Text(f"Delete {p.LABEL[entity].lower()} {record_id} (", end="")
-        body.append_text(p.t(name, "bold"))
-        body.append(")? This cannot be undone.")
-        choices = [("delete", "Delete", "error")]
-        if related:
-            listing = ", ".join(f"{n} {label}" for label, n in related.items())
-            body.append(f"\n\nIt has {listing}.")
-            choices = [("cascade", "Delete them too", "error"),
-                       ("detach", "Keep them, unlinked", "warning")]
+        question = Text(f"Delete {p.LABEL[entity].lower()} {record_id} (", end="")
+        question.append_text(p.t(name, "bold"))
+        question.append(")?")
+        confirm_delete(screen, question, related, 1, lambda how: screen.write(
+            lambda s: records.delete(s, entity, record_id, related=how, source="app"),
+            _after(screen, f"deleted {p.LABEL[entity].lower()} {record_id}", after)))
 
-        def done(choice):
-            if not choice:
-                return
-            how = {"cascade": "delete", "detach": "detach"}.get(choice)
-            screen.write(lambda s: records.delete(s, entity, record_id, related=how,
-                                                  source="app"),
-                         _after(screen, f"deleted {p.LABEL[entity].lower()} {record_id}", after))
-
-        screen.app.push_screen(ConfirmDialog("Delete", body, choices), done)
-
-    screen.read(preview, ask, group="delete-preview")
+    screen.read(lambda s: records.related_counts(s, entity, record_id), ask,
+                group="delete-preview")

@@ -65,12 +65,6 @@ class AgendaScreen(CrmScreen):
         background: $boost;
         padding: 0 1;
     }
-    AgendaScreen #status {
-        height: 1;
-        background: $panel;
-        color: $text-muted;
-        padding: 0 1;
-    }
     """
     BINDINGS = [
         Binding("x,c", "complete", "Complete", id="agenda.complete"),

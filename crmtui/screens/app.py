@@ -132,7 +132,6 @@ class CrmApp(App):
         self.generation = 0
         self.watcher = None
         self.history: list[str] = []
-        self.start = start
         self.keymap_problems: list[str] = []
 
     # -- start and stop -------------------------------------------------------------------

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Callable
 
-from rich.text import Text
 from textual.binding import Binding
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
@@ -170,6 +169,3 @@ class CrmModal(Work, ModalScreen):
     def action_cancel(self) -> None:
         self.dismiss(None)
 
-
-def label(text: str, style: str = "") -> Text:
-    return Text(text, style=style, end="")

@@ -17,7 +17,6 @@ from textual.suggester import SuggestFromList
 from textual.widgets import Button, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from crmtui.errors import CrmError
 from crmtui.screens.base import CrmModal, error_text
 from crmtui.textsafe import visible
 
@@ -221,6 +220,3 @@ class PickDialog(CrmModal):
         event.stop()
         self.dismiss(event.option.id)
 
-
-def show_crm_error(widget: Static, exc: CrmError | None) -> None:
-    widget.update(Text(error_text(exc)) if exc else Text(""))

@@ -21,7 +21,8 @@ from crmtui.domain.listing import SORTS
 from crmtui.screens import present as p
 from crmtui.screens import rows as rowmod
 from crmtui.screens.base import CrmScreen
-from crmtui.screens.dialogs import ConfirmDialog, PickDialog, PromptDialog
+from crmtui.screens import actions
+from crmtui.screens.dialogs import PickDialog, PromptDialog
 from crmtui.textsafe import visible
 from crmtui.widgets.vtable import VirtualTable
 
@@ -70,12 +71,6 @@ class ListScreen(CrmScreen):
         max-width: 60%;
         color: $text-warning;
         padding-right: 1;
-    }
-    ListScreen #status {
-        height: 1;
-        background: $panel;
-        color: $text-muted;
-        padding: 0 1;
     }
     """
 
@@ -579,22 +574,10 @@ class ListScreen(CrmScreen):
         noun = self._count_label(ids)
 
         def ask(related: dict):
-            body = Text(f"Delete {noun}? This cannot be undone.")
-            choices = [("delete", f"Delete {len(ids)}", "error")]
-            if related:
-                listing = ", ".join(f"{n} {label}" for label, n in related.items())
-                body.append(f"\n\nThey have {listing}.")
-                choices = [("cascade", "Delete them too", "error"),
-                           ("detach", "Keep them, unlinked", "warning")]
-
-            def done(choice):
-                if not choice:
-                    return
-                how = {"cascade": "delete", "detach": "detach"}.get(choice)
-                self._bulk(lambda s: bulkops.delete_many(s, self.entity, ids, related=how,
-                                                         source="app"), "deleted")
-
-            self.app.push_screen(ConfirmDialog("Delete", body, choices), done)
+            actions.confirm_delete(self, Text(f"Delete {noun}?"), related, len(ids),
+                                   lambda how: self._bulk(lambda s: bulkops.delete_many(
+                                       s, self.entity, ids, related=how, source="app"),
+                                       "deleted"))
 
         self.read(lambda s: bulkops.delete_preview(s, self.entity, ids), ask, group="preview")
 

@@ -8,7 +8,7 @@ These functions run in worker threads; they import no Textual.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 
 from rich.text import Text
 
@@ -89,19 +89,6 @@ def rel_day(d: date | None, today: date) -> str:
     return d.isoformat()
 
 
-def ago(value: datetime | None, clock: Clock) -> str:
-    if value is None:
-        return "never"
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    seconds = (clock.now() - value).total_seconds()
-    if seconds < 90:
-        return "just now"
-    if seconds < 5400:
-        return f"{int(seconds // 60)} min ago"
-    if seconds < 86400 * 1.5:
-        return f"{int(seconds // 3600)} h ago"
-    return f"{int(seconds // 86400)} days ago"
 
 
 def date_text(d: date | None, today: date, *, overdue: bool = False) -> Text:
@@ -159,15 +146,4 @@ def facts(s, clock: Clock) -> Facts:
     return Facts(clock=clock, stages={st.id: st for st in s.scalars(select(Stage))})
 
 
-def days_left(d: date | None, today: date) -> str:
-    if d is None:
-        return ""
-    n = (d - today).days
-    if n == 0:
-        return "today"
-    return f"in {n}d" if n > 0 else f"{-n}d late"
 
-
-def week_range(today: date) -> tuple[date, date]:
-    start = today - timedelta(days=today.weekday())
-    return start, start + timedelta(days=6)

@@ -94,9 +94,6 @@ class Board(Widget, can_focus=True):
             self.board = board
             self.card = card
 
-    class Moved(Message):
-        """The cursor went to another card or column."""
-
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.columns: list[BoardColumn] = []
@@ -241,7 +238,6 @@ class Board(Widget, can_focus=True):
             return
         self.current = max(0, min(len(self.columns) - 1, self.current + step))
         self.refresh()
-        self.post_message(self.Moved())
 
     def action_card(self, step: int) -> None:
         column = self.current_column
@@ -251,7 +247,6 @@ class Board(Widget, can_focus=True):
         self._scroll(column)
         self.refresh()
         self._maybe_fetch(column)
-        self.post_message(self.Moved())
 
     def action_page(self, step: int) -> None:
         self.action_card(step * self.visible_cards)
@@ -310,7 +305,6 @@ class Board(Widget, can_focus=True):
             if event.chain >= 2:
                 self.action_open()
         self.refresh()
-        self.post_message(self.Moved())
 
     def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
         event.stop()

@@ -18,6 +18,17 @@ BLOCKS = " ▁▂▃▄▅▆▇█"
 class Selectable(Widget, can_focus=True):
     """A focusable panel that says when it is chosen (enter or click)."""
 
+    DEFAULT_CSS = """
+    Selectable {
+        height: 1fr;
+        border: round $primary 60%;
+        border-title-color: $text-accent;
+        border-title-style: bold;
+        padding: 0 1;
+    }
+    Selectable:focus { border: round $accent; background: $boost; }
+    """
+
     BINDINGS = [Binding("enter", "select", "Open", id="dashboard.open")]
 
     class Selected(Message):
@@ -34,16 +45,7 @@ class Selectable(Widget, can_focus=True):
 
 
 class Tile(Selectable):
-    DEFAULT_CSS = """
-    Tile {
-        height: 100%;
-        border: round $primary 60%;
-        border-title-color: $text-accent;
-        border-title-style: bold;
-        padding: 0 1;
-    }
-    Tile:focus { border: round $accent; background: $boost; }
-    """
+    DEFAULT_CSS = "Tile { height: 100%; }"
 
     def __init__(self, title: str, **kwargs):
         super().__init__(**kwargs)
@@ -72,17 +74,6 @@ class Tile(Selectable):
 class BarChart(Selectable):
     """Horizontal bars: one line per (label, value, value label[, part]); `part` (e.g. the
     weighted amount) is drawn solid and the rest of the value shaded."""
-
-    DEFAULT_CSS = """
-    BarChart {
-        height: 1fr;
-        border: round $primary 60%;
-        border-title-color: $text-accent;
-        border-title-style: bold;
-        padding: 0 1;
-    }
-    BarChart:focus { border: round $accent; background: $boost; }
-    """
 
     def __init__(self, title: str, **kwargs):
         super().__init__(**kwargs)
@@ -135,17 +126,6 @@ class BarChart(Selectable):
 
 class ColumnChart(Selectable):
     """Vertical bars with a label under each (e.g. won amount per month)."""
-
-    DEFAULT_CSS = """
-    ColumnChart {
-        height: 1fr;
-        border: round $primary 60%;
-        border-title-color: $text-accent;
-        border-title-style: bold;
-        padding: 0 1;
-    }
-    ColumnChart:focus { border: round $accent; background: $boost; }
-    """
 
     def __init__(self, title: str, **kwargs):
         super().__init__(**kwargs)

@@ -12,7 +12,6 @@ Cells are Rich `Text` built by the owner from store values made `visible` -- nev
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from rich.segment import Segment
 from rich.style import Style
@@ -260,13 +259,6 @@ class VirtualTable(Widget, can_focus=True):
             self._pending.discard(where)
             self._pending_move = 0
             self.loading_rows = False
-
-    def update_row(self, row: Row) -> None:
-        for i, r in enumerate(self.rows):
-            if r.id == row.id:
-                self.rows[i] = row
-                self.refresh()
-                return
 
     def _trim(self, keep: str) -> None:
         limit = self.buffer_limit
