@@ -76,7 +76,13 @@ def load_page(s, entity: str, record_id: int, clock: p.Clock) -> dict:
     return out
 
 
-def field_rows(entity: str, record: dict) -> list[tuple[str, Text]]:
+def _when(value, clock: p.Clock) -> str:
+    from datetime import datetime
+
+    return p.when(datetime.fromisoformat(str(value).replace("Z", "+00:00")), clock)
+
+
+def field_rows(entity: str, record: dict, clock: p.Clock) -> list[tuple[str, Text]]:
     rows: list[tuple[str, Text]] = []
     keys = [f.name for f in FIELDS[entity]]
     if entity == "opportunity":
@@ -107,6 +113,8 @@ def field_rows(entity: str, record: dict) -> list[tuple[str, Text]]:
             text = p.tm(value)
         elif key in ("status",):
             text = p.status(value)
+        elif value and (key.endswith("_at") or key == "due"):
+            text = Text(_when(value, clock))
         else:
             text = p.t(value)
         if not text.plain:
@@ -114,9 +122,9 @@ def field_rows(entity: str, record: dict) -> list[tuple[str, Text]]:
         rows.append((label, text))
     for key, value in (record.get("extra") or {}).items():
         rows.append((f"{visible(key, limit=30)} (imported)", p.t(value)))
-    rows.append(("Created", Text(record.get("created_at") or "", style="dim")))
-    rows.append(("Updated", Text(f"{record.get('updated_at')} · version {record.get('version')}",
-                                 style="dim")))
+    rows.append(("Created", Text(_when(record["created_at"], clock), style="dim")))
+    rows.append(("Updated", Text(f"{_when(record['updated_at'], clock)} · version "
+                                 f"{record.get('version')}", style="dim")))
     return rows
 
 
@@ -240,7 +248,7 @@ class RecordScreen(CrmScreen):
         grid = Table.grid(padding=(0, 1), expand=True)
         grid.add_column(style="dim", no_wrap=True, width=18)
         grid.add_column(ratio=1)
-        for label, value in field_rows(self.entity, page["record"]):
+        for label, value in field_rows(self.entity, page["record"], self.crm.clock):
             grid.add_row(Text(label), value)
         self.query_one("#fieldtable", Static).update(grid)
         self._related(page)
