@@ -146,6 +146,7 @@ async def measure(path: str, runs: int) -> dict:
         out["search_keystroke"] = statistics.median(times)
         out["search_rows"] = len(table.rows)
         await pilot.press("escape")
+        await idle(app, pilot)
 
         # board: first paint
         start = time.perf_counter()
@@ -194,20 +195,21 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 1_000_000])
     parser.add_argument("--cache", type=Path, default=Path("/tmp/crmtui-bench"))
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--repeat", type=int, default=3,
+    parser.add_argument("--repeat", type=int, default=5,
                         help="fresh processes per size (medians are reported)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(args.child, args.runs)
         return
+    paths = {size: store_for(size, args.cache) for size in args.sizes}
+    runs: dict[int, list[dict]] = {size: [] for size in args.sizes}
+    for _ in range(args.repeat):  # interleaved, so both sizes see the same machine load
+        for size in args.sizes:
+            runs[size].append(run_child(paths[size], args.runs))
     results: dict[int, dict] = {}
     for size in args.sizes:
-        path = store_for(size, args.cache)
-        runs = []
-        for _ in range(args.repeat):
-            runs.append(run_child(path, args.runs))
-        results[size] = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+        results[size] = {k: statistics.median(r[k] for r in runs[size]) for k in runs[size][0]}
         print(f"{size:>9,} leads: " + ", ".join(
             f"{key}={results[size][key]:.3f}" for key, _, _ in METRICS), file=sys.stderr)
     sizes = sorted(results)
