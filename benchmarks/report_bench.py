@@ -15,7 +15,9 @@ older schema is migrated first). Then, in one run, for each report:
   the same month bucketing, so the ratio is what crmtui adds on top of the query).
 
 Medians of --runs runs (default 3), interleaved. Goals: cli within 2x of sql for every
-report; pipeline, forecast and win-rate under 1 s. A few figures are cross-checked between
+report; pipeline, forecast and win-rate under 1 s (cold). The start-up floor (a new
+interpreter importing what every store command needs) is printed too: on a busy machine
+it alone can approach a second. A few figures are cross-checked between
 the report's JSON and the statement so both answer the same question.
 """
 
@@ -264,6 +266,13 @@ def run_cold(db: str, args: list[str], env: dict) -> float:
     return time.perf_counter() - start
 
 
+def run_floor(env: dict) -> float:
+    start = time.perf_counter()
+    subprocess.run([PY, "-c", "import typer, rich.table, crmtui.store.migrate, "
+                    "crmtui.store.models"], env=env, check=True)
+    return time.perf_counter() - start
+
+
 def run_sql(con: sqlite3.Connection, sql: str, params: tuple) -> tuple[float, list]:
     start = time.perf_counter()
     rows = con.execute(sql, params).fetchall()
@@ -333,7 +342,10 @@ def main() -> None:
             samples[name]["sql"].append(run_sql(con, *sql[name])[0])
             samples[name]["cli"].append(run_in_process(db, cli_args(name, now))[0])
             samples[name]["cold"].append(run_cold(db, cli_args(name, now), env))
+    floor = statistics.median(run_floor(env) for _ in range(args.runs))
     print()
+    print(f"start-up floor (a new python importing typer, rich, sqlalchemy and the models): "
+          f"{floor * 1000:.0f} ms: the part of `cold` that is not the report")
     print(f"{'report':18s} {'cli':>9s} {'cold':>9s} {'sql':>9s} {'cli/sql':>8s}  goal")
     failed = []
     for name in names:

@@ -155,3 +155,17 @@ def test_velocity_range_keeps_open_deals(vkit):
     result = vkit.report("velocity", date_from="2026-05-01", date_to="2026-05-31")
     assert (result["won"], result["lost"], result["win_rate"], result["open_deals"],
             result["velocity"]) == (2, 0, 1.0, 4, "400.00")
+
+
+def test_periods_same_by_index_ranges_and_by_group(kit, monkeypatch):
+    """Periods are read as index ranges per period; past MAX_ARMS, by one GROUP BY."""
+    from crmtui.reports import win_rate
+
+    fast = [kit.report("win-rate", by=by, **rng) for by in ("quarter", "month")
+            for rng in ({}, {"date_from": "2026-02-01", "date_to": "2026-05-31"})]
+    monkeypatch.setattr(win_rate, "MAX_ARMS", 0)
+    grouped = [kit.report("win-rate", by=by, **rng) for by in ("quarter", "month")
+               for rng in ({}, {"date_from": "2026-02-01", "date_to": "2026-05-31"})]
+    for a, b in zip(fast, grouped):
+        assert a["rows"] == b["rows"] and a["excluded"] == b["excluded"]
+    assert [r["period"] for r in fast[3]["rows"]] == ["2026-02", "2026-03", "2026-04", "2026-05"]

@@ -118,8 +118,6 @@ def render(name: str, result: dict, fmt: str) -> None:
         sys.stdout.write(output.csv_text(rows, keys, for_terminal=sys.stdout.isatty()))
         sys.stdout.flush()
         return
-    if fmt == "jsonl":  # not offered, kept for completeness of output.pick
-        fmt = "json"
     empty = layout.empty(name, result)
     if fmt == "md":
         output.write(_markdown(name, result, sections, empty))

@@ -14,7 +14,8 @@ slipped), `later` and `undated` (no expected close date); `overdue` counts open 
 expected close date has passed (also inside the first period).
 
 `--as-of DAY` rebuilds which deals were open or won at the end of that day (stage history;
-close dates are today's) and starts the periods there.
+close dates are today's; deals whose stage then is not known are left out) and starts the
+periods there.
 """
 
 from __future__ import annotations

@@ -169,14 +169,15 @@ def _pipeline(r: dict) -> list[Section]:
 def _forecast(r: dict) -> list[Section]:
     cols = [
         Column("period", "Period"),
-        Column("count", "Deals", "int", drop=5),
-        Column("amount", "Pipeline", "money", drop=3),
+        Column("count", "Deals", "int", drop=8),
+        Column("amount", "Pipeline", "money", drop=5),
         Column("weighted", "Weighted", "money"),
         Column("commit", "Commit", "money"),
         Column("won", "Won", "money"),
-        Column("worst_case", "Worst", "money", drop=4),
-        Column("best_case", "Best", "money", drop=2),
-        Column("bar", "Expected", "bar", drop=6, of="expected"),
+        Column("worst_case", "Worst", "money", drop=7),
+        Column("expected", "Expected", "money", drop=4),
+        Column("best_case", "Best", "money", drop=6),
+        Column("bar", "", "bar", drop=9, of="expected"),
     ]
     total = dict(r["total"], period="Total")
     return [Section(None, cols, r["rows"], total)]
@@ -353,7 +354,14 @@ _LAYOUTS = {
     "lost-reasons": _lost_reasons, "sources": _sources, "activity": _activity,
     "accounts": _accounts, "attainment": _attainment,
 }
-_NOTES = {"forecast": _forecast_notes}
+def _velocity_notes(r: dict) -> list[str]:
+    if r["velocity"] is None and r["open_deals"]:
+        return ["Velocity needs a deal won in the range (for the average won amount, the win "
+                "rate and the cycle)."]
+    return []
+
+
+_NOTES = {"forecast": _forecast_notes, "velocity": _velocity_notes}
 
 
 def all_notes(name: str, result: dict) -> list[str]:

@@ -281,6 +281,8 @@ Index("ix_opportunity_report", _OPP.stage_id, _OPP.currency, _OPP.close_date,
       _OPP.amount_minor, _OPP.probability, _OPP.closed_at, _OPP.stage_entered_at,
       _OPP.last_activity_at, _OPP.created_at, _OPP.owner, _OPP.source, _OPP.pipeline_id,
       _OPP.account_id)
+Index("ix_opportunity_closed", _OPP.stage_id, _OPP.currency, _OPP.closed_at, _OPP.amount_minor,
+      _OPP.owner)
 Index("ix_activity_report", Activity.__table__.c.done_at, Activity.__table__.c.owner,
       Activity.__table__.c.kind)
 Index("ix_activity_account_id_done_at", Activity.__table__.c.account_id,

@@ -8,7 +8,8 @@ Create Date: 2026-11-25
 - covering indexes that let the reports aggregate from an index instead of the tables
   (benchmarks/report_bench.py): deals by stage (pipeline, forecast, win rate, velocity,
   cycle, accounts), in (stage, currency, close date) order so the pipeline and forecast
-  group without sorting; stage history in (deal, time, id) order (as-of views, funnel,
+  group without sorting, and in (stage, currency, closed_at) order so the win rate reads
+  each period as an index range; stage history in (deal, time, id) order (as-of views, funnel,
   time in stage); activities by day and by account; leads by source. The history index
   starts with (opportunity_id, at), so it replaces ix_stage_change_opportunity_id_at.
 
@@ -29,6 +30,8 @@ INDEXES = [
      ["stage_id", "currency", "close_date", "amount_minor", "probability", "closed_at",
       "stage_entered_at", "last_activity_at", "created_at", "owner", "source", "pipeline_id",
       "account_id"]),
+    ("ix_opportunity_closed", "opportunity",
+     ["stage_id", "currency", "closed_at", "amount_minor", "owner"]),
     ("ix_stage_change_history", "stage_change",
      ["opportunity_id", "at", "id", "to_stage_id", "from_stage_id"]),
     ("ix_activity_report", "activity", ["done_at", "owner", "kind"]),
