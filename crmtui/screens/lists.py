@@ -119,7 +119,7 @@ class ListScreen(CrmScreen):
                 yield Input(placeholder="activities have no text search: press f to filter them",
                             id="search", disabled=True)
             yield Static("", id="chips")
-        table = VirtualTable(rowmod.COLUMNS[self.entity], empty=rowmod.EMPTY[self.entity],
+        table = VirtualTable(rowmod.COLUMNS[self.entity], empty=rowmod.EMPTY[self.entity][0],
                              id="table")
         table.sort_key = self.sort
         table.sort_descending = self.descending
@@ -222,6 +222,7 @@ class ListScreen(CrmScreen):
         limit = max(60, table.page_size * 3)
         generation = table.generation
         table.loading_rows = True
+        table.empty = rowmod.EMPTY[self.entity][1 if self.effective_filters() else 0]
         self._status()
 
         def fetch(s):

@@ -57,12 +57,13 @@ COLUMNS: dict[str, list[Column]] = {
     ],
 }
 
-EMPTY = {
-    "lead": "No leads match. Press n to add one, or clear the filter.",
-    "account": "No accounts match. Press n to add one, or clear the filter.",
-    "contact": "No contacts match. Press n to add one, or clear the filter.",
-    "opportunity": "No deals match. Press n to add one, or clear the filter.",
-    "activity": "No activities match. Press n to add one, or clear the filter.",
+EMPTY = {  # (nothing at all, nothing matching)
+    entity: (f"No {noun} yet. Press n to add one, or import them: crm import {command} FILE",
+             f"No {noun} match. Press x to clear the filter and the search.")
+    for entity, noun, command in (("lead", "leads", "leads"), ("account", "accounts", "accounts"),
+                                  ("contact", "contacts", "contacts"),
+                                  ("opportunity", "deals", "opportunities"),
+                                  ("activity", "activities", "activities"))
 }
 
 

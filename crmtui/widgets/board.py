@@ -384,7 +384,7 @@ class Board(Widget, can_focus=True):
         if card_index >= len(column.cards):
             hint = base + self.get_component_rich_style("board--hint")
             if row == 0 and line == 0:
-                message = "…" if not column.loaded else "no deals"
+                message = " …" if not column.loaded else " no deals"
                 return self._cell(Text(message), width, hint)
             if card_index == len(column.cards) and line == 0 and not column.at_end:
                 return self._cell(Text("…"), width, hint)
