@@ -203,10 +203,12 @@ class ListScreen(CrmScreen):
         self.query_one("#chips", Static).update(self._chips())
 
     # -- fetching -------------------------------------------------------------------------
-    def _window(self, s, *, anchor=None, inclusive=False, backward=False, limit=60):
-        w = browse.window(s, self.entity, self.effective_filters(), sort=self.sort,
-                          descending=self.descending, anchor=anchor, inclusive=inclusive,
-                          backward=backward, limit=limit)
+    def _window(self, s, filters: dict, sort: tuple[str, bool], *, anchor=None,
+                inclusive=False, backward=False, limit=60):
+        """Rows of the result (filters and sort as they were when the rows were asked for:
+        this runs in a worker while the user may already be typing the next search)."""
+        w = browse.window(s, self.entity, filters, sort=sort[0], descending=sort[1],
+                          anchor=anchor, inclusive=inclusive, backward=backward, limit=limit)
         facts = p.facts(s, self.crm.clock)
         return w, rowmod.build(s, self.entity, w.rows, w.keys, facts)
 
@@ -225,14 +227,15 @@ class ListScreen(CrmScreen):
         table.empty = rowmod.EMPTY[self.entity][1 if self.effective_filters() else 0]
         self._status()
 
+        filters, sort = self.effective_filters(), (self.sort, self.descending)
+
         def fetch(s):
             if anchor is None:
-                w, rows = self._window(s, limit=limit)
+                w, rows = self._window(s, filters, sort, limit=limit)
                 return w, rows, 0
-            w, rows = self._window(s, anchor=anchor, inclusive=True, limit=limit)
-            before, capped = browse.count_before(s, self.entity, self.effective_filters(),
-                                                 anchor, sort=self.sort,
-                                                 descending=self.descending, cap=100_000)
+            w, rows = self._window(s, filters, sort, anchor=anchor, inclusive=True, limit=limit)
+            before, capped = browse.count_before(s, self.entity, filters, anchor, sort=sort[0],
+                                                 descending=sort[1], cap=100_000)
             return w, rows, (None if capped else before)
 
         def done(result):
@@ -245,7 +248,6 @@ class ListScreen(CrmScreen):
             self._status()
             self.mark_loaded()
             # counted after the rows are shown, so the count never delays them
-            filters = self.effective_filters()
             self.read(lambda s: browse.count(s, self.entity, filters), self._got_total,
                       group="count")
 
@@ -267,19 +269,21 @@ class ListScreen(CrmScreen):
         where, anchor, generation, limit = (message.where, message.anchor, message.generation,
                                             message.limit)
 
+        filters, sort = self.effective_filters(), (self.sort, self.descending)
+
         def fetch(s):
             if where == "forward":
-                return self._window(s, anchor=anchor, limit=limit)
+                return self._window(s, filters, sort, anchor=anchor, limit=limit)
             if where == "backward":
-                return self._window(s, anchor=anchor, backward=True, limit=limit)
+                return self._window(s, filters, sort, anchor=anchor, backward=True, limit=limit)
             if where == "first":
-                return self._window(s, limit=limit)
-            w, rows = self._window(s, backward=True, limit=limit)  # last
+                return self._window(s, filters, sort, limit=limit)
+            w, rows = self._window(s, filters, sort, backward=True, limit=limit)  # last
             offset = None
             if rows:
-                before, capped = browse.count_before(
-                    s, self.entity, self.effective_filters(), rows[0].anchor, sort=self.sort,
-                    descending=self.descending, cap=100_000)
+                before, capped = browse.count_before(s, self.entity, filters, rows[0].anchor,
+                                                     sort=sort[0], descending=sort[1],
+                                                     cap=100_000)
                 offset = None if capped else before
             return w, rows, offset
 
