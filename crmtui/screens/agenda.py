@@ -124,7 +124,8 @@ class AgendaScreen(CrmScreen):
             if keep and table.rows and not at_top else None
         cursor_id = table.current.id if keep and table.current else None
         line = table.cursor - table.top
-        limit = max(60, table.page_size * 3)
+        page = max(table.page_size, self.app.size.height)  # before layout the table is 0x0
+        limit = page * (3 if keep and anchor is not None else 1) + 1
 
         def fetch(s):
             if anchor is None:

@@ -114,7 +114,9 @@ class BoardScreen(CrmScreen):
         clock = self.crm.clock
         filters = self.filters()
         pipeline_id = self.pipeline_id
-        limit = board.fetch_size()
+        # what shows first; the board fetches more per column once it is painted
+        on_screen = max(board.visible_cards, self.app.size.height // 4)  # 0x0 before layout
+        limit = on_screen + 1 if not keep else board.fetch_size()
         anchors = {}
         if keep:
             for column in board.columns:

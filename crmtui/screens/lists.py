@@ -134,7 +134,6 @@ class ListScreen(CrmScreen):
     def on_mount(self) -> None:
         self.table.focus()
         self.load()
-        self.read(self._suggestions, self._got_suggestions, group="suggest")
 
     def check_action(self, action: str, parameters) -> bool | None:
         if action == "bulk_stage":
@@ -221,7 +220,10 @@ class ListScreen(CrmScreen):
         if keep and table.rows and not at_top:  # scrolled down: stay on the same rows
             anchor = table.rows[min(table.top, len(table.rows) - 1)].anchor
         cursor_line = table.cursor - table.top
-        limit = max(60, table.page_size * 3)
+        # a screenful first (on a store bigger than memory each row may cost a disk read);
+        # the table fetches more around it in the background once it is shown
+        page = max(table.page_size, self.app.size.height)  # before layout the table is 0x0
+        limit = page * (3 if keep else 1) + 1
         generation = table.generation
         table.loading_rows = True
         table.empty = rowmod.EMPTY[self.entity][1 if self.effective_filters() else 0]
@@ -250,6 +252,8 @@ class ListScreen(CrmScreen):
             # counted after the rows are shown, so the count never delays them
             self.read(lambda s: browse.count(s, self.entity, filters), self._got_total,
                       group="count")
+            if not self.suggestions:
+                self.read(self._suggestions, self._got_suggestions, group="suggest")
 
         if not keep:
             self.total = None
