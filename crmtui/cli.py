@@ -12,7 +12,7 @@ import typer
 from crmtui import __version__
 from crmtui.commands import (
     account, activity, contact, db, demo, dupes, history, lead, opp, pipeline, privacy, search,
-    task,
+    task, user,
 )
 from crmtui.commands import export, imports
 from crmtui.commands.common import handle, state
@@ -47,6 +47,7 @@ demo.register(app)
 search.register(app)
 dupes.register(app)
 history.register(app)
+user.register(app)
 
 
 def _version(value: bool) -> None:

@@ -174,7 +174,12 @@ def list_command(app: typer.Typer, entity: str) -> None:
             sort=kwargs["sort"], descending=kwargs["desc"], limit=kwargs["limit"],
             after=kwargs["after"],
         )
+        mine = None
         with store_session() as s:
+            if not query.filters.get("owner") and not kwargs["team"]:
+                from crmtui.domain.users import mine_filter
+
+                mine = query.filters["owner"] = mine_filter(s)
             page = listing.page(s, query)
             names = Names(s)
             prefetch_for(names, entity, page.rows)
@@ -186,6 +191,8 @@ def list_command(app: typer.Typer, entity: str) -> None:
                     else f"No {entity}s yet. Add one with `crm {NOUN[entity]} add`.")
         if page.more:
             output.note(f"{page.more_label()} more; next page: --after {page.next_after}")
+        if mine and fmt == "table":
+            output.note(f"showing {mine}'s {entity}s; --team shows everyone's")
 
     params = []
     for name in filters:
@@ -201,6 +208,8 @@ def list_command(app: typer.Typer, entity: str) -> None:
         _opt("limit", int, 50, "--limit", "-n", help="Rows per page"),
         _opt("after", Optional[int], None, "--after",
              help="Continue after this id (printed at the end of the previous page)"),
+        _opt("team", bool, False, "--team",
+             help="Everyone's records (in team mode a list shows yours by default)"),
     ] + _format_params()
     app.command("list", help=f"List {entity}s: filter, sort, page.")(_make(list_, params))
 

@@ -73,6 +73,8 @@ def list_(owner: Owner = None, all_: Annotated[bool, typer.Option("--all", help=
 def agenda(days: Annotated[int, typer.Option("--days", help="How many days ahead")] = 7,
            owner: Owner = None,
            mine: Annotated[bool, typer.Option("--mine", help="Only my tasks (CRMTUI_USER)")] = False,
+           team: Annotated[bool, typer.Option("--team", help="Everyone's tasks (in team mode "
+                                              "the agenda shows yours by default)")] = False,
            json_: JsonOpt = False):
     """Overdue, today, and the next days: open tasks and planned activities."""
     from crmtui.domain import activities, dates, records
@@ -82,6 +84,10 @@ def agenda(days: Annotated[int, typer.Option("--days", help="How many days ahead
     if mine:
         owner = current_user()
     with store_session() as s:
+        if owner is None and not team:
+            from crmtui.domain.users import mine_filter
+
+            owner = mine_filter(s)
         result = activities.agenda(s, days=days, owner=owner)
         names = Names(s)
         groups = []

@@ -44,6 +44,10 @@ def coerce(s: Session, spec: FieldSpec, raw: object, *, pipeline_id: int | None 
             raise Invalid(f"{spec.name} is required", field=spec.name, value=raw)
         return None
     kind = spec.kind
+    if spec.name == "owner":
+        from crmtui.domain import users
+
+        return users.owner_value(s, values.clean_text(raw))
     if kind == "text":
         return values.clean_text(raw)
     if kind == "email":
@@ -118,7 +122,9 @@ def create(s: Session, entity: str, raw: dict[str, object], *, source: str = "cl
         if spec.required and cols.get(spec.col) is None:
             raise Invalid(f"{spec.name} is required", field=spec.name)
     if "owner" in {f.name for f in FIELDS[entity]} and cols.get("owner") is None:
-        cols["owner"] = current_user()
+        from crmtui.domain import users
+
+        cols["owner"] = users.default_owner(s)
     rules.before_create(s, entity, cols, source=source)
     model = TABLES_BY_ENTITY[entity]
     obj = model(**cols, extra=extra or None)

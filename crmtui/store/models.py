@@ -274,6 +274,17 @@ class Quota(Record, table=True):
     currency: str = "USD"
 
 
+class User(Record, table=True):
+    """A member of the team; records' `owner` names one once the team has users."""
+
+    __tablename__ = "crm_user"  # "user" is reserved on PostgreSQL
+
+    name: str = Field(unique=True)
+    full_name: Optional[str] = None
+    email: Optional[str] = None
+    active: bool = True
+
+
 # Covering indexes for the reports (crmtui/reports, revision 0002): each report's GROUP BY
 # reads one of these instead of the table rows.
 _OPP = Opportunity.__table__.c

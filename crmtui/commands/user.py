@@ -1,0 +1,87 @@
+"""`crm user ...` and `crm whoami`: the team whose members own records."""
+
+from typing import Annotated, Optional
+
+import typer
+
+from crmtui.commands import output
+from crmtui.commands.common import JsonOpt, handle, store_session
+
+app = typer.Typer(help="Users of the team: owners of records (team mode).", no_args_is_help=True)
+Name = Annotated[str, typer.Argument(help="User name, e.g. ada")]
+
+
+@app.command("add", help="Add a user. Once a store has users, owners must be users and lists "
+                         "show your own records by default (--team for everyone's).")
+@handle
+def add(name: Name,
+        full_name: Annotated[Optional[str], typer.Option("--full-name", help="Display name")] = None,
+        email: Annotated[Optional[str], typer.Option("--email", help="Email address")] = None,
+        json_: JsonOpt = False):
+    from crmtui.domain import users
+
+    with store_session(write=True) as s:
+        user = users.as_dict(users.add(s, name, full_name=full_name, email=email))
+    if json_:
+        output.write(output.dumps(user))
+    else:
+        output.write(str(user["id"]))
+        output.note(f"added user {user['name']}")
+
+
+@app.command("list", help="List the users.")
+@handle
+def list_(json_: JsonOpt = False):
+    from crmtui.domain import users
+
+    with store_session() as s:
+        rows = [users.as_dict(u) for u in users.list_users(s)]
+    output.emit(rows, "json" if json_ else "table",
+                [("id", "ID"), ("name", "Name"), ("full_name", "Full name"), ("email", "Email"),
+                 ("active", "Active")], right={"id"},
+                empty="No users: this store is in single-user mode (owners are free text).")
+
+
+def _set_active(name: str, active: bool) -> None:
+    from crmtui.domain import users
+
+    with store_session(write=True) as s:
+        user = users.set_active(s, name, active)
+        label = user.name
+    output.note(f"{label} is now {'active' if active else 'inactive'}")
+
+
+@app.command("deactivate", help="Deactivate a user (their records keep them as owner; new "
+                                "records cannot be given to them).")
+@handle
+def deactivate(name: Name):
+    _set_active(name, False)
+
+
+@app.command("activate", help="Activate a user again.")
+@handle
+def activate(name: Name):
+    _set_active(name, True)
+
+
+@handle
+def whoami(json_: JsonOpt = False):
+    """Who you are (CRMTUI_USER or `user` in config.toml) and whether the team knows you."""
+    from crmtui.domain import users
+
+    with store_session() as s:
+        me = users.whoami(s)
+    if json_:
+        output.write(output.dumps(me))
+        return
+    if me["user"] is None:
+        output.write("nobody: set CRMTUI_USER or `user = \"name\"` in config.toml")
+    else:
+        output.write(me["user"])
+    if me["user"] and me["team_mode"] and not me["known"]:
+        output.note("warning: not a user of this team (see `crm user list`)")
+
+
+def register(root: typer.Typer) -> None:
+    root.add_typer(app, name="user")
+    root.command("whoami")(whoami)

@@ -1,0 +1,113 @@
+"""The team: users who own records.
+
+A store without users is single-user: `owner` is free text and every list shows everything.
+Once the team has users (`crm user add`), it is in team mode:
+- an owner must name an active user (matched ignoring case, stored as the user's name);
+- who you are comes from CRMTUI_USER or `user = ...` in config.toml (`crm whoami`);
+- lists and the app show your records by default; `--team` (or choosing an owner) shows
+  everyone's.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from crmtui.domain import records
+from crmtui.domain.identity import current_user
+from crmtui.errors import Conflict, Invalid, NotFound
+from crmtui.store.models import User
+
+NAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789._-@")
+
+
+def team_mode(s: Session) -> bool:
+    return s.scalar(select(User.id).limit(1)) is not None
+
+
+def find(s: Session, name: str, *, active_only: bool = False) -> User | None:
+    query = select(User).where(func.lower(User.name) == (name or "").strip().lower())
+    if active_only:
+        query = query.where(User.active.is_(True))
+    return s.scalars(query).first()
+
+
+def owner_value(s: Session, value: str | None) -> str | None:
+    """The owner to store for `value`: any text in single-user mode, a known user in team mode."""
+    if value is None or not team_mode(s):
+        return value
+    user = find(s, value, active_only=True)
+    if user is None:
+        names = ", ".join(u.name for u in list_users(s) if u.active)
+        raise Invalid(f"owner: {value!r} is not a user of this team", field="owner",
+                      value=value, hint=f"users: {names}; add one with `crm user add NAME`")
+    return user.name
+
+
+def default_owner(s: Session) -> str | None:
+    """The user new records belong to: you, when you are a known user (or any text when solo)."""
+    me = current_user()
+    if me is None:
+        return None
+    if not team_mode(s):
+        return me
+    user = find(s, me, active_only=True)
+    return user.name if user else None
+
+
+def mine_filter(s: Session) -> str | None:
+    """The owner a list shows by default: you, in team mode; nobody (everything) otherwise."""
+    if not team_mode(s):
+        return None
+    me = current_user()
+    user = find(s, me) if me else None
+    return user.name if user else None
+
+
+def list_users(s: Session) -> list[User]:
+    return list(s.scalars(select(User).order_by(func.lower(User.name))))
+
+
+def add(s: Session, name: str, *, full_name: str | None = None, email: str | None = None,
+        source: str = "cli") -> User:
+    name = (name or "").strip()
+    if not name or not set(name.lower()) <= NAME_CHARS:
+        raise Invalid(f"name: {name!r} is not a user name", field="name", value=name,
+                      hint="use letters, digits and . _ - @ (e.g. ada or ada.lovelace)")
+    if find(s, name):
+        raise Conflict(f"there is already a user {name!r}")
+    if email:
+        from crmtui.domain.values import parse_email
+
+        email = parse_email(email)
+    user = User(name=name, full_name=(full_name or "").strip() or None, email=email, active=True)
+    s.add(user)
+    s.flush()
+    records.log(s, "user", user.id, "create", new=name, source=source)
+    return user
+
+
+def set_active(s: Session, name: str, active: bool, *, source: str = "cli") -> User:
+    user = find(s, name)
+    if user is None:
+        raise NotFound(f"no user {name!r}", hint="see `crm user list`")
+    if user.active != active:
+        records.log(s, "user", user.id, "edit", field="active", old=user.active, new=active,
+                    source=source)
+        user.active = active
+        user.version += 1
+    return user
+
+
+def whoami(s: Session) -> dict:
+    me = current_user()
+    user = find(s, me) if me else None
+    return {"user": me, "known": user is not None, "full_name": user.full_name if user else None,
+            "team_mode": team_mode(s),
+            "source": "CRMTUI_USER" if __import__("os").environ.get("CRMTUI_USER") else
+            ("config.toml" if me else None)}
+
+
+def as_dict(user: User) -> dict:
+    return {"id": user.id, "name": user.name, "full_name": user.full_name, "email": user.email,
+            "active": user.active}
