@@ -106,3 +106,119 @@ def test_email_fast_path_matches_the_validator(loc, dom):
     fast = values._simple_email(text)
     if fast is not None:
         assert fast == slow
+
+
+def test_email_fast_path_lowercases_role_mailboxes_as_the_validator_does():
+    # regression: `Sales@x.com` kept its capital while the validator gives `sales@x.com`
+    from email_validator import validate_email
+
+    for text in ("Sales@Example.com", "POSTMASTER@example.org", "Info@x.io"):
+        assert values.parse_email(text) == validate_email(
+            text, check_deliverability=False).normalized
+
+
+intl_local = st.lists(st.sampled_from(
+    list("abcxyzAZ09._-+'") + list("éëüßçøłñÅÉŁŽžαβγжЖ中文ー한国ｱ") +
+    ["e\u0301", "\u0301", "\u200b", "\u202e", "\u00a0", " ", "\ufb01", "Å", "\u1100\u1161",
+     "\U0001F600", "\u2160", "¹", "@", '"']), min_size=1, max_size=14).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(intl_local, domain)
+def test_internationalised_email_fast_path_matches_the_validator(loc, dom):
+    from email_validator import EmailNotValidError, validate_email
+
+    text = f"{loc}@{dom}"
+    try:
+        slow = validate_email(text, check_deliverability=False).normalized
+    except EmailNotValidError:
+        slow = None
+    fast = values._intl_email(text)
+    if fast is not None:
+        assert fast == slow
+    try:  # parse_email strips the text first
+        slow = validate_email(text.strip(), check_deliverability=False).normalized
+    except EmailNotValidError:
+        slow = None
+    try:
+        assert values.parse_email(text) == slow
+    except values.Invalid:
+        assert slow is None
+
+
+written_phone = st.builds(
+    lambda cc, groups, seps: "+" + cc + "".join(s + g for s, g in zip(seps, groups)),
+    st.sampled_from(["1", "44", "49", "33", "39", "7", "86", "91", "351", "420", "800", "882",
+                     "979", "1268", "2", "0", "999", "262", "590", "47", "61", "672"]),
+    st.lists(st.from_regex(r"[0-9]{1,5}", fullmatch=True), min_size=1, max_size=5),
+    st.lists(st.sampled_from(["", " ", "-", ".", "(", ")", " (", ") ", "--", " - "]),
+             min_size=5, max_size=5))
+
+
+@settings(max_examples=600, deadline=None)
+@given(written_phone)
+def test_written_international_phone_fast_path_matches_the_full_parser(text):
+    fast = values._international_phone(text)
+    if fast is not None:
+        assert fast == _slow_phone(text)
+    assert values.parse_phone(text) == _slow_phone(text)
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.sampled_from(sorted(phonenumbers.COUNTRY_CODE_TO_REGION_CODE)),
+       st.from_regex(r"[1-9][0-9]{1,16}", fullmatch=True))
+def test_precompiled_validity_is_phonenumbers_is_valid_number(code, national):
+    number = phonenumbers.PhoneNumber(country_code=code, national_number=int(national))
+    assert values._valid_number(code, national) == phonenumbers.is_valid_number(number)
+
+
+def test_precompiled_validity_on_real_numbers_of_every_region():
+    for region in sorted(phonenumbers.SUPPORTED_REGIONS):
+        for kind in (phonenumbers.PhoneNumberType.FIXED_LINE, phonenumbers.PhoneNumberType.MOBILE,
+                     phonenumbers.PhoneNumberType.TOLL_FREE):
+            number = phonenumbers.example_number_for_type(region, kind)
+            if number is None:
+                continue
+            national = phonenumbers.national_significant_number(number)
+            text = "+" + str(number.country_code) + national
+            assert values.parse_phone(text) == _slow_phone(text), text
+            if national.startswith("0"):  # Italian leading zero: never on the fast path
+                assert not values._e164_kept(text)
+                continue
+            assert values._valid_number(number.country_code, national) == \
+                phonenumbers.is_valid_number(number), (region, kind)
+            written = phonenumbers.format_number(
+                number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+            assert values.parse_phone(written) == _slow_phone(written), written
+
+
+@settings(deadline=None)
+@given(st.text(alphabet="0123456789,_- ٣²", min_size=1, max_size=8))
+def test_plain_digits_fast_path_of_parse_int(text):
+    import re
+
+    def slow(t):  # parse_int's own rule, spelled out
+        t = t.strip().replace(",", "").replace("_", "")
+        if not re.fullmatch(r"-?\d+", t):
+            return "bad"
+        return int(t) if int(t) >= 0 else "bad"
+
+    try:
+        got = values.parse_int(text, "n")
+    except values.Invalid:
+        got = "bad"
+    assert got == slow(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(intl_local.map(lambda loc: f"{loc}@example.com"), written_phone,
+                 st.text(max_size=20)))
+def test_the_importers_quick_paths_are_parse_email_and_parse_phone(text):
+    text = text.strip()
+    if not text:
+        return
+    for quick, full in ((values.quick_email, values.parse_email),
+                        (values.quick_phone, values.parse_phone)):
+        fast = quick(text)
+        if fast is not None:
+            assert fast == full(text)

@@ -14,6 +14,8 @@ from functools import lru_cache
 from crmtui.errors import Invalid
 
 MINOR_PER_MAJOR = 100  # money is stored in cents (two decimal places) for every currency
+INT64_MAX = 2**63 - 1  # the largest whole number (or amount in cents) the store can hold
+_MONEY_MAX = Decimal(INT64_MAX) / MINOR_PER_MAJOR
 _CURRENCY_SIGNS = "$€£¥₹₩₽₺฿₫₪₦₴"
 _CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
 
@@ -61,6 +63,8 @@ def parse_money(value: object, field: str = "amount", *, decimal_comma: bool = F
         raise _bad(field, value, "a finite amount")
     if number < 0:
         raise _bad(field, value, "an amount of zero or more")
+    if number > _MONEY_MAX:  # beyond what the store holds (and Decimal's precision)
+        raise _bad(field, value, f"an amount of at most {_MONEY_MAX:,}")
     if number != number.quantize(Decimal("0.01")):
         raise _bad(field, value, "at most two decimal places")
     return number
@@ -99,12 +103,14 @@ def parse_currency(value: object, field: str = "currency") -> str:
 
 
 def parse_email(value: object, field: str = "email") -> str:
-    from email_validator import EmailNotValidError, validate_email
-
     text = str(value).strip()
     fast = _simple_email(text)
+    if fast is None and not text.isascii():
+        fast = _intl_email(text)
     if fast is not None:
         return fast
+    from email_validator import EmailNotValidError, validate_email
+
     try:
         result = validate_email(text, check_deliverability=False)
     except EmailNotValidError as exc:
@@ -115,10 +121,12 @@ def parse_email(value: object, field: str = "email") -> str:
 def parse_phone(value: object, field: str = "phone", region: str | None = None) -> str:
     """Normalise to E.164 (+15551234567) when the number can be read; otherwise keep it as given."""
     text = str(value).strip()
+    if text[:1] == "+":
+        fast = _international_phone(text)
+        if fast is not None:
+            return fast
     if not re.search(r"\d", text):
         raise _bad(field, value, "a phone number with digits")
-    if _E164.match(text) and _e164_kept(text):
-        return text
     import phonenumbers
 
     try:
@@ -132,7 +140,17 @@ def parse_phone(value: object, field: str = "phone", region: str | None = None) 
 
 # -- fast paths for values that are already clean (bulk imports) ------------------------------
 # Each returns exactly what the full validator would, or None (False) to send the value
-# through it; tests/test_import_values.py checks the equivalence with property tests.
+# through it; tests/test_import_properties.py checks the equivalence with property tests.
+
+def quick_email(text: str) -> str | None:
+    """`parse_email(text)` of a stripped text when a fast path decides it, else None."""
+    return _simple_email(text) or (None if text.isascii() else _intl_email(text))
+
+
+def quick_phone(text: str) -> str | None:
+    """`parse_phone(text)` of a stripped text when a fast path decides it, else None."""
+    return _international_phone(text) if text[:1] == "+" else None
+
 
 @lru_cache(maxsize=8192)
 def _plain_email_domain(domain: str) -> bool:
@@ -145,18 +163,167 @@ def _plain_email_domain(domain: str) -> bool:
         return False
 
 
+@lru_cache(maxsize=1)
+def _email_rules():
+    """The validator's own patterns and constants (imported on first use, not at start-up)."""
+    from email_validator.rfc_constants import (
+        CASE_INSENSITIVE_MAILBOX_NAMES, DOT_ATOM_TEXT, DOT_ATOM_TEXT_INTL, EMAIL_MAX_LENGTH,
+    )
+
+    return (DOT_ATOM_TEXT.match, DOT_ATOM_TEXT_INTL.match, frozenset(CASE_INSENSITIVE_MAILBOX_NAMES),
+            EMAIL_MAX_LENGTH)
+
+
 def _simple_email(text: str) -> str | None:
     """`local@domain` with a plain dot-atom ASCII local part: the validator's normal form."""
-    from email_validator.rfc_constants import DOT_ATOM_TEXT
-
+    dot_atom, _intl, case_insensitive, max_length = _email_rules()
     local, at, domain = text.partition("@")
-    if (not at or len(text) > 254 or not text.isascii() or not DOT_ATOM_TEXT.match(local)
+    if (not at or len(text) > max_length or not text.isascii() or not dot_atom(local)
+            or local.lower() in case_insensitive  # the validator lowercases those
+            or not _plain_email_domain(domain)):
+        return None
+    return local + "@" + domain.lower()
+
+
+@lru_cache(maxsize=4096)
+def _safe_intl_char(ch: str) -> bool:
+    """A letter, digit, punctuation or symbol: safe anywhere in a local part for the
+    validator (it refuses controls, spaces, and combining marks in the first place)."""
+    import unicodedata
+
+    return unicodedata.category(ch)[0] in "LNPS"
+
+
+def _intl_email(text: str) -> str | None:
+    """`local@domain`, the local part internationalised (`zoë.1@example.com`), the domain
+    plain ASCII: the validator's normal form, or None to ask the validator."""
+    import unicodedata
+
+    _ascii, dot_atom_intl, _names, max_length = _email_rules()
+    local, at, domain = text.partition("@")
+    if (not at or not domain.isascii() or not dot_atom_intl(local)
+            or not all(ch.isascii() or _safe_intl_char(ch) for ch in local)
+            or not unicodedata.is_normalized("NFC", local)
+            or len(text.encode("utf-8")) > max_length
             or not _plain_email_domain(domain)):
         return None
     return local + "@" + domain.lower()
 
 
 _E164 = re.compile(r"\+[1-9]\d{6,16}\Z")
+_WRITTEN_E164 = re.compile(r"\+[0-9][0-9 ().-]*\Z")  # +44 20 7946 0000, +1 (415) 555-0132
+_SEPARATORS = str.maketrans("", "", " ().-")
+
+
+def _international_phone(text: str) -> str | None:
+    """`parse_phone` of a number written as +CC... with only spaces, dots, dashes and
+    brackets between the digits, without phonenumbers' parser; None when not that simple.
+
+    The parser reads such a number as country code and national number from its digits
+    alone (so `_e164_kept` applies to them); then a valid number becomes its E.164 form
+    and an invalid one is kept as written (`_valid_number` is phonenumbers' own test).
+    """
+    if _E164.match(text):
+        return text if _e164_split(text) is not None else None
+    if not _WRITTEN_E164.match(text):
+        return None
+    digits = text.translate(_SEPARATORS)
+    if not _E164.match(digits):
+        return None
+    split = _e164_split(digits)
+    if split is None:
+        return None
+    return digits if _valid_number(*split) else text
+
+
+@lru_cache(maxsize=1)
+def _country_codes():
+    from phonenumbers import COUNTRY_CODE_TO_REGION_CODE
+
+    return COUNTRY_CODE_TO_REGION_CODE
+
+
+def _valid_number(country_code: int, national: str) -> bool:
+    """phonenumbers.is_valid_number of +CC NATIONAL (no leading zero), with the metadata's
+    patterns compiled once per calling code instead of looked up on every test."""
+    regions = _number_rules(country_code)
+    if not regions:
+        return False
+    if len(regions) == 1:
+        chosen = regions[0]
+    else:  # as region_code_for_number: leading digits decide, else the first that fits
+        chosen = None
+        for rules in regions:
+            leading, region_ok, known = rules
+            if leading is not None:
+                if leading.match(national):
+                    chosen = rules
+                    break
+            elif known(national):
+                chosen = rules
+                break
+        if chosen is None:
+            return False
+    _leading, region_ok, known = chosen
+    return region_ok and known(national)
+
+
+@lru_cache(maxsize=None)
+def _number_rules(country_code: int) -> tuple:
+    """Per region of a calling code: (leading digits pattern, whether is_valid_number_for_region
+    accepts the region for this code, test that the number is of a known type)."""
+    from phonenumbers import COUNTRY_CODE_TO_REGION_CODE, PhoneMetadata
+
+    out = []
+    for region in COUNTRY_CODE_TO_REGION_CODE.get(country_code, ()):
+        listed = PhoneMetadata.metadata_for_region(region.upper(), None)
+        if listed is None and len(COUNTRY_CODE_TO_REGION_CODE[country_code]) > 1:
+            continue  # skipped by region_code_for_number
+        if region == "001":
+            metadata = PhoneMetadata.metadata_for_nongeo_region(country_code, None)
+            region_ok = metadata is not None
+        else:
+            metadata = listed
+            region_ok = metadata is not None and metadata.country_code == country_code
+        leading = None
+        if listed is not None and listed.leading_digits is not None:
+            leading = re.compile(listed.leading_digits)
+        out.append((leading, region_ok, _known_type(metadata)))
+    return tuple(out)
+
+
+def _known_type(metadata):
+    """phonenumbers' `_number_type_helper(nsn, metadata) != UNKNOWN`, precompiled: the
+    general pattern fits, and so does the pattern of one of the number types (which one
+    does not matter here, so the usual ones are tried first)."""
+    if metadata is None:
+        return lambda national: False
+
+    def desc(d):
+        if d is None or not d.national_number_pattern:
+            return None
+        return (frozenset(d.possible_length), re.compile(d.national_number_pattern).fullmatch)
+
+    general = desc(metadata.general_desc)
+    names = ["fixed_line", "premium_rate", "toll_free", "shared_cost", "voip",
+             "personal_number", "pager", "uan", "voicemail"]
+    if not metadata.same_mobile_and_fixed_line_pattern:
+        names.insert(1, "mobile")
+    types = tuple(d for d in (desc(getattr(metadata, name)) for name in names) if d is not None)
+    if general is None or not types:
+        return lambda national: False
+    general_lengths, general_full = general
+
+    def known(national: str) -> bool:
+        size = len(national)
+        if (general_lengths and size not in general_lengths) or general_full(national) is None:
+            return False
+        for lengths, full in types:
+            if (not lengths or size in lengths) and full(national) is not None:
+                return True
+        return False
+
+    return known
 
 
 @lru_cache(maxsize=1024)
@@ -179,22 +346,27 @@ def _e164_kept(text: str) -> bool:
     digits when it strips a national prefix; when that cannot happen, the E.164 form of the
     parsed number is the input itself, and an invalid number is kept as given anyway.
     """
-    from phonenumbers import COUNTRY_CODE_TO_REGION_CODE
+    return _e164_split(text) is not None
 
-    digits = text[1:]
+
+def _e164_split(text: str) -> tuple[int, str] | None:
+    """(country code, national number) of an E.164 string that `_e164_kept` accepts."""
+    codes = _country_codes()
     for size in (1, 2, 3):
-        code = int(digits[:size])
-        if code in COUNTRY_CODE_TO_REGION_CODE:
+        code = int(text[1:1 + size])
+        if code in codes:
             break
     else:
-        return False
-    national = digits[size:]
+        return None
+    national = text[1 + size:]
     if len(national) < 2 or len(national) > 17 or national[0] == "0":
-        return False
+        return None
     prefix = _national_prefix(code)
     if prefix is None:
-        return False
-    return prefix == "" or prefix.match(national) is None
+        return None
+    if prefix == "" or prefix.match(national) is None:
+        return code, national
+    return None
 
 
 def parse_int(value: object, field: str, *, minimum: int | None = 0,
@@ -203,15 +375,22 @@ def parse_int(value: object, field: str, *, minimum: int | None = 0,
         raise _bad(field, value, "a whole number")
     if isinstance(value, int):
         number = value
+    elif type(value) is str and value.isascii() and value.isdigit() and len(value) < 20:
+        number = int(value)  # plain digits: fast
     else:
         text = str(value).strip().replace(",", "").replace("_", "")
         if not re.fullmatch(r"-?\d+", text):
             raise _bad(field, value, "a whole number")
-        number = int(text)
+        if len(text.lstrip("-").lstrip("0")) > 19:  # spares int() a 5,000-digit string
+            number = -INT64_MAX - 1 if text.startswith("-") else INT64_MAX + 1
+        else:
+            number = int(text)
     if minimum is not None and number < minimum:
         raise _bad(field, value, f"a number of at least {minimum}")
     if maximum is not None and number > maximum:
         raise _bad(field, value, f"a number of at most {maximum}")
+    if not -INT64_MAX <= number <= INT64_MAX:  # beyond what the store holds
+        raise _bad(field, value, f"a number from {-INT64_MAX:,} to {INT64_MAX:,}")
     return number
 
 
