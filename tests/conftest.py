@@ -22,7 +22,7 @@ _PG = {"server": None, "ran": 0, "eligible": 0, "error": None}
 
 
 def _pg_wanted() -> bool:
-    return os.environ.get("CRMTUI_TEST_PG", "0") != "0"  # TODO(issue 8): default on
+    return os.environ.get("CRMTUI_TEST_PG", "1") != "0"
 
 
 def _pg_possible() -> bool:
@@ -101,6 +101,19 @@ def crm_home(tmp_path, monkeypatch, backend):
     yield home
     config.load.cache_clear()
     state.db = None
+
+
+@pytest.fixture
+def another_store(backend, tmp_path):
+    """A function giving the target (path or URL) of another empty store on this backend."""
+    made = iter(range(1, 1000))
+
+    def make() -> str:
+        if backend == "postgresql":
+            return _pg_server().new_database()
+        return str(tmp_path / f"another{next(made)}.db")
+
+    return make
 
 
 class Cli:

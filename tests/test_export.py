@@ -98,12 +98,13 @@ def _snapshot(cli):
 
 @pytest.mark.parametrize("fmt", ["csv", "tsv", "json", "jsonl"])
 def test_export_then_import_into_an_empty_store_reproduces_the_records(cli, tmp_path, fmt,
-                                                                      monkeypatch):
+                                                                      monkeypatch, another_store):
     _populate(cli, tmp_path)
     before = _snapshot(cli)
     for noun, _ in ORDER:
         cli("export", noun, "--format", fmt, "-o", tmp_path / f"{noun}.{fmt}")
     monkeypatch.setenv("CRMTUI_HOME", str(tmp_path / "second"))
+    monkeypatch.setenv("CRMTUI_DB", another_store())
     for noun, _ in ORDER:
         cli("import", noun, tmp_path / f"{noun}.{fmt}")
     after = _snapshot(cli)

@@ -85,7 +85,9 @@ def hostile_store(cli, tmp_path):
             "--source", text, "--amount", "100", "--close-date", "2020-01-01")
         cli("activity", "add", "task", text, "--on", f"opp:{i + 1}", "--body", text,
             "--due", "today")
-    cli("account", "add", BIG)
+    too_long = cli("account", "add", BIG, code=1)      # a 1 MB name: a clear refusal
+    assert "too long" in too_long.stderr and "Traceback" not in too_long.stderr
+    cli("account", "add", "Big notes", "--notes", BIG)  # 1 MB of free text is kept
     cli("opp", "lose", "1", "--reason", CORPUS["osc52"])
     cli("lead", "disqualify", "2", "--reason", CORPUS["csi"])
     return names
@@ -136,5 +138,5 @@ def test_hostile_text_round_trips_through_json_and_export(hostile_store, cli, tm
     assert CORPUS["nul"].replace("\x00", "") in companies
     out = tmp_path / "accounts.jsonl"
     cli("export", "accounts", "--format", "jsonl", "-o", str(out))
-    names = [json.loads(line)["name"] for line in out.read_text(encoding="utf-8").splitlines()]
-    assert BIG in names and CORPUS["osc52"] in names
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert BIG in [r["notes"] for r in rows] and CORPUS["osc52"] in [r["name"] for r in rows]

@@ -117,10 +117,6 @@ def _name_values(entity: str, name: str, raw: dict) -> dict:
         first, last = split_name(name)
         raw.setdefault("first_name", first)
         raw.setdefault("last_name", last)
-        if not raw["last_name"] and not raw["first_name"]:
-            from crmtui.errors import Invalid
-
-            raise Invalid("name: a name is required", field="name")
     else:
         raw["name"] = name
     return raw

@@ -14,6 +14,9 @@ from dataclasses import dataclass
 LEAD_STATUSES = ("new", "working", "qualified", "disqualified", "converted")
 STAGE_KINDS = ("open", "won", "lost")
 ACTIVITY_KINDS = ("call", "email", "meeting", "note", "task")
+SHORT_TEXT_MAX = 255
+LONG_TEXT = frozenset({"notes", "body", "next_step", "lost_reason", "disqualify_reason",
+                       "subject"})
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,15 @@ class FieldSpec:
     @property
     def col(self) -> str:
         return self.column or self.name
+
+    @property
+    def max_len(self) -> int | None:
+        """Longest value accepted, in characters: short text (names, emails, owners...) is
+        indexed, and an index entry must stay small on every backend (PostgreSQL's B-tree
+        entries stop near 2.7 kB); free text (notes, bodies, next steps, reasons) is not."""
+        if self.kind in ("text", "email", "url", "phone", "tags") and self.name not in LONG_TEXT:
+            return SHORT_TEXT_MAX
+        return None
 
     @property
     def option(self) -> str:

@@ -39,6 +39,11 @@ def coerce(s: Session, spec: FieldSpec, raw: object, *, pipeline_id: int | None 
     everywhere (PostgreSQL cannot store them, and no real value holds one)."""
     if isinstance(raw, str) and "\x00" in raw:
         raw = raw.replace("\x00", "")
+    limit = spec.max_len
+    if limit is not None and isinstance(raw, str) and len(raw.strip()) > limit:
+        raise Invalid(f"{spec.name}: {len(raw.strip()):,} characters is too long; at most "
+                      f"{limit} are kept", field=spec.name, value=raw[:40] + "…",
+                      hint="put long text in notes")
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         if spec.required:
             raise Invalid(f"{spec.name} is required", field=spec.name, value=raw)

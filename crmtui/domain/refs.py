@@ -33,7 +33,7 @@ def name_expr(model):
 
 def display_name(obj) -> str:
     if isinstance(obj, (Lead, Contact)):
-        return f"{obj.first_name} {obj.last_name}".strip()
+        return f"{obj.first_name} {obj.last_name}".strip() or (obj.email or "")
     if isinstance(obj, Activity):
         return obj.subject
     return obj.name

@@ -15,6 +15,17 @@ def before_create(s: Session, entity: str, cols: dict, *, source: str = "cli") -
             cols["domain"] = values.domain_of(cols["website"])
     elif entity == "lead":
         cols.setdefault("status", "new")
+    if entity in ("lead", "contact"):
+        _check_person_name(cols)
+
+
+def _check_person_name(cols: dict) -> None:
+    """A lead or contact needs a first or last name, or at least an email to go by."""
+    from crmtui.errors import Invalid
+
+    if not any((cols.get(k) or "").strip() for k in ("first_name", "last_name", "email")):
+        raise Invalid("name: a name is required", field="name",
+                      hint="give a first or last name (or at least an email)")
 
 
 def after_create(s: Session, entity: str, obj, *, source: str) -> None:
@@ -25,6 +36,10 @@ def after_create(s: Session, entity: str, obj, *, source: str) -> None:
 
 
 def before_update(s: Session, entity: str, obj, cols: dict, *, source: str) -> None:
+    if entity in ("lead", "contact") and ({"first_name", "last_name"} & set(cols)):
+        _check_person_name({"first_name": cols.get("first_name", obj.first_name),
+                            "last_name": cols.get("last_name", obj.last_name),
+                            "email": cols.get("email", obj.email)})
     if entity == "opportunity":
         opportunities.prepare_change(s, obj, cols, source=source)
     elif entity == "lead" and "status" in cols:

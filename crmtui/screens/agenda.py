@@ -79,7 +79,7 @@ class AgendaScreen(CrmScreen):
     def __init__(self):
         super().__init__()
         self.days = HORIZONS[0]
-        self.only_mine = False
+        self.only_mine = None  # None: mine in team mode (decided when the app is known)
         self.counts: dict | None = None
 
     def compose(self) -> ComposeResult:
@@ -100,10 +100,12 @@ class AgendaScreen(CrmScreen):
 
     def filters(self) -> dict:
         out = {"status": "open"}
+        if self.only_mine is None:
+            self.only_mine = bool(self.crm.mine)
         if self.only_mine:
             from crmtui import config
 
-            user = config.user()
+            user = self.crm.mine or config.user()
             if user:
                 out["owner"] = user
         return out

@@ -133,6 +133,14 @@ class CrmApp(App):
         self.watcher = None
         self.history: list[str] = []
         self.keymap_problems: list[str] = []
+        self.mine = self._mine()
+
+    def _mine(self) -> str | None:
+        """Who "mine" is in team mode (lists and the agenda default to it), else None."""
+        from crmtui.domain.users import mine_filter
+
+        with self.store.read() as s:  # one indexed look-up before the first screen
+            return mine_filter(s)
 
     # -- start and stop -------------------------------------------------------------------
     def on_mount(self) -> None:

@@ -91,6 +91,7 @@ class ListScreen(CrmScreen):
         Binding("ctrl+s", "save_view", "Save view", id="list.save_view", show=False),
         Binding("ctrl+a", "mark_page", "Mark page", id="list.mark_page", show=False),
         Binding("x", "clear_filters", "Clear filters", id="list.clear", show=False),
+        Binding("T", "team", "Mine/team", id="list.team", show=False),
         Binding("escape", "back", "Back", id="list.back", show=False),
     ]
 
@@ -102,6 +103,7 @@ class ListScreen(CrmScreen):
         self.sort = sort
         self.descending = desc
         self.filters: dict = {}
+        self.team = False  # in team mode lists show the user's own records until T
         self.search_text = ""
         self.view_name: str | None = None
         self.total: tuple[int, bool] | None = None
@@ -147,6 +149,8 @@ class ListScreen(CrmScreen):
     # -- what is shown --------------------------------------------------------------------
     def effective_filters(self) -> dict:
         out = savedfilters.resolve(self.filters, today=self.crm.clock.today())
+        if self.crm.mine and not self.team and not out.get("owner"):
+            out["owner"] = self.crm.mine
         if has_words(self.search_text) and self.searchable:
             out["search"] = self.search_text
         return out
@@ -172,6 +176,10 @@ class ListScreen(CrmScreen):
 
     def _chips(self) -> Text:
         out = Text(end="")
+        if self.crm.mine:
+            out.append("team" if self.team else f"mine ({visible(self.crm.mine)})",
+                       style="bold")
+            out.append(" ")
         if self.view_name:
             out.append(visible(self.view_name), style="bold")
             out.append(" ")
@@ -374,6 +382,14 @@ class ListScreen(CrmScreen):
             self._search("")
             return
         self.crm.back()
+
+    def action_team(self) -> None:
+        """Switch between my records and the whole team's (team mode only)."""
+        if not self.crm.mine:
+            self.notify("Not in team mode: every record is shown (see `crm user add`).")
+            return
+        self.team = not self.team
+        self.load()
 
     def action_clear_filters(self) -> None:
         self.query_one("#search", Input).value = ""
