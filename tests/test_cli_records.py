@@ -221,9 +221,10 @@ def test_jsonl_and_csv_outputs(cli, store):
 
 def test_conflict_on_stale_version(cli, store):
     cli("lead", "add", "Ada Lovelace")
-    cli("lead", "edit", "1", "--company", "Engines")           # version 1 -> 2
+    cli("lead", "edit", "1", "--company", "Engines", "--title", "Countess")  # version 1 -> 2
     result = cli("lead", "edit", "1", "--company", "Mills", "--if-version", "1", code=1)
-    assert "changed since you read it" in result.stderr and "company" in result.stderr
+    assert "changed since you read it" in result.stderr
+    assert "company, title" in result.stderr          # every field of the other edit
     assert get(store, Lead, 1).company == "Engines"
     cli("lead", "edit", "1", "--company", "Mills", "--if-version", "2")
     assert get(store, Lead, 1).company == "Mills"

@@ -268,7 +268,19 @@ def generate(store: Store, *, seed: int = 7, leads: int = 1000, now: datetime | 
                                                 demo.activities(opp_rows),
                                                 progress=tick("activities"))
         _last_activity(conn)
+        _link_conversions(conn, counts["opportunities"])
     return counts
+
+
+def _link_conversions(conn, n_opps: int) -> None:
+    """Converted leads point at a deal (and its account and contact), as conversion leaves
+    them, so lead-to-revenue reports have something to follow."""
+    target = f"(lead.id * 7 % {n_opps}) + 1"
+    conn.exec_driver_sql(
+        f"UPDATE lead SET converted_opportunity_id = {target}, "
+        f"converted_account_id = (SELECT account_id FROM opportunity WHERE id = {target}), "
+        f"converted_contact_id = (SELECT contact_id FROM opportunity WHERE id = {target}) "
+        "WHERE status = 'converted'")
 
 
 def _last_activity(conn) -> None:

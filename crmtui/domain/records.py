@@ -113,9 +113,10 @@ def _text(value: Any) -> str | None:
 
 
 def log(s: Session, entity: str, record_id: int, action: str, *, field: str | None = None,
-        old: Any = None, new: Any = None, source: str = "cli") -> None:
+        old: Any = None, new: Any = None, source: str = "cli", at=None) -> None:
     s.add(ChangeLog(entity=entity, record_id=record_id, action=action, field=field,
-                    old=_text(old), new=_text(new), source=source, actor=current_user()))
+                    old=_text(old), new=_text(new), source=source, actor=current_user(),
+                    at=at or utcnow()))
 
 
 def create(s: Session, entity: str, raw: dict[str, object], *, source: str = "cli",
@@ -202,9 +203,10 @@ def apply(s: Session, entity: str, obj, cols: dict[str, Any], *, source: str):
     changed = {c: v for c, v in cols.items() if getattr(obj, c) != v}
     if not changed:
         return obj
+    at = utcnow()  # one edit, one moment: the conflict message can name all its fields
     for column, value in changed.items():
         log(s, entity, obj.id, "edit", field=column, old=getattr(obj, column), new=value,
-            source=source)
+            source=source, at=at)
         setattr(obj, column, value)
     touch(s, entity, obj)
     rules.after_update(s, entity, obj, set(changed), source=source)

@@ -124,8 +124,10 @@ def resolve_stage(s: Session, pipeline_id: int | None, ref: object, *, field: st
     if pipeline_id is None:
         pipeline_id = default_pipeline(s).id
     stages = stages_of(s, pipeline_id)
-    if isinstance(ref, Stage):
-        ref = ref.id
+    if isinstance(ref, Stage):  # a stage object is taken as it is (numbers mean positions)
+        if ref.pipeline_id == pipeline_id:
+            return ref
+        ref = ref.name
     text = str(ref).strip()
     for st in stages:
         if st.name == text or st.name.lower() == text.lower():
