@@ -62,8 +62,16 @@ def upgrade(target: str, revision: str = "head") -> None:
     engine = make_engine(target, foreign_keys=False)
     try:
         with engine.execution_options(**{WRITE_OPTION: True}).begin() as conn:
+            sqlite = conn.dialect.name == "sqlite"
+            if sqlite:
+                # batch mode renames a rebuilt table into place; triggers of other tables
+                # that name it must not make the rename fail half-way
+                conn.exec_driver_sql("PRAGMA legacy_alter_table = ON")
+                before = _tables_and_triggers(conn)
             command.upgrade(_alembic_config(conn), revision)
-            if conn.dialect.name == "sqlite":
+            if sqlite:
+                _restore_rebuilt_triggers(conn, before)
+                conn.exec_driver_sql("PRAGMA legacy_alter_table = OFF")
                 bad = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
                 if bad:
                     raise StoreError(
@@ -72,6 +80,26 @@ def upgrade(target: str, revision: str = "head") -> None:
                     )
     finally:
         engine.dispose()
+
+
+def _tables_and_triggers(conn: Connection) -> tuple[dict, list]:
+    pages = dict(conn.exec_driver_sql(
+        "SELECT name, rootpage FROM sqlite_master WHERE type = 'table'").fetchall())
+    triggers = conn.exec_driver_sql(
+        "SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'trigger'").fetchall()
+    return pages, triggers
+
+
+def _restore_rebuilt_triggers(conn: Connection, before: tuple[dict, list]) -> None:
+    """A batch-mode rebuild (copy, drop, rename) drops the table's triggers with it, and with
+    them the search index's sync. Put back every trigger of a rebuilt table that is gone."""
+    pages, triggers = before
+    now_pages, now_triggers = _tables_and_triggers(conn)
+    present = {name for name, _, _ in now_triggers}
+    rebuilt = {t for t, page in pages.items() if t in now_pages and now_pages[t] != page}
+    for name, table, sql in triggers:
+        if table in rebuilt and name not in present:
+            conn.exec_driver_sql(sql)
 
 
 def backup_path_for(db: Path, revision: str | None) -> Path:
