@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 from tests import pgserver
 
-_PG = {"server": None, "ran": 0, "eligible": 0, "error": None}
+_PG = {"server": None, "eligible": 0, "error": None}
 
 
 def _pg_wanted() -> bool:
@@ -38,11 +38,17 @@ def pytest_generate_tests(metafunc):
     if "backend" not in metafunc.fixturenames:
         return
     backends = ["sqlite"]
-    if metafunc.definition.get_closest_marker("sqlite_only") is None:
-        _PG["eligible"] += 1
-        if _pg_wanted() and _pg_possible():
-            backends.append("postgresql")
+    if (metafunc.definition.get_closest_marker("sqlite_only") is None
+            and _pg_wanted() and _pg_possible()):
+        backends.append("postgresql")
     metafunc.parametrize("backend", backends, indirect=True)
+
+
+def pytest_collection_finish(session):
+    """Count the selected tests that should also run on PostgreSQL (after -k / deselection)."""
+    _PG["eligible"] = sum(1 for item in session.items
+                          if "backend" in getattr(item, "fixturenames", ())
+                          and item.get_closest_marker("sqlite_only") is None)
 
 
 def _pg_server():
@@ -63,10 +69,10 @@ def pytest_sessionfinish(session, exitstatus):
     if _PG["server"] is not None:
         _PG["server"].stop()
     if (_pg_wanted() and pgserver.find_bin_dir() is not None and _PG["eligible"]
-            and _PG["ran"] == 0 and not session.config.option.collectonly):
+            and not pgserver.driver_available()):
         session.exitstatus = 1
-        print("\nERROR: PostgreSQL server binaries are installed but no PostgreSQL test ran"
-              + ("" if pgserver.driver_available() else " (psycopg is not installed)"))
+        print("\nERROR: PostgreSQL server binaries are installed but the PostgreSQL tests "
+              "could not run: psycopg is not installed (pip install -e '.[test]')")
 
 
 def pytest_report_header(config):
@@ -91,7 +97,6 @@ def crm_home(tmp_path, monkeypatch, backend):
         monkeypatch.delenv(var, raising=False)
     if backend == "postgresql":
         monkeypatch.setenv("CRMTUI_DB", _pg_server().new_database())
-        _PG["ran"] += 1
     monkeypatch.setenv("TZ", "UTC")
     from crmtui import config
     from crmtui.commands.common import state
