@@ -102,7 +102,13 @@ COMMANDS = [
     ["opp", "show", "2"], ["search", "red"], ["search", "evil"], ["history", "lead:1"],
     ["history", "opp:1"], ["dupes", "accounts"], ["export", "leads"],
     ["export", "opportunities", "--format", "json"], ["export", "accounts", "--format", "tsv"],
-    ["privacy", "export", "lead:1"], ["pipeline", "list"],
+    ["privacy", "export", "lead:1"], ["pipeline", "list"], ["user", "list"], ["whoami"],
+    ["import", "history"],
+] + [["report", name] for name in ("pipeline", "forecast", "win-rate", "velocity", "funnel",
+                                   "cycle", "lost-reasons", "sources", "activity", "accounts",
+                                   "attainment")] + [
+    ["report", "win-rate", "--by", "owner", "--md"], ["report", "lost-reasons", "--csv"],
+    ["report", "sources", "--json"], ["report", "accounts", "--md"],
 ]
 
 
