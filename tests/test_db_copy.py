@@ -38,3 +38,10 @@ def test_copy_refuses_a_non_empty_target(cli, tmp_path):
     result = cli("db", "copy", "--from", src, "--to", dst, code=1)
     assert "not empty" in result.stderr
     assert [r["name"] for r in cli.json("--db", dst, "lead", "list")] == ["Someone"]
+
+
+def test_demo_on_any_backend_leaves_ids_usable(cli, another_store):
+    target = another_store()
+    cli("--db", target, "demo", "--rows", "20", "--no-open")
+    before = max(r["id"] for r in cli.json("--db", target, "lead", "list", "--limit", "100"))
+    assert int(cli("--db", target, "lead", "add", "After Demo").stdout) == before + 1

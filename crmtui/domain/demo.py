@@ -269,18 +269,26 @@ def generate(store: Store, *, seed: int = 7, leads: int = 1000, now: datetime | 
                                                 progress=tick("activities"))
         _last_activity(conn)
         _link_conversions(conn, counts["opportunities"])
+        from crmtui.store.copy import reset_sequences
+
+        reset_sequences(conn)
     return counts
 
 
 def _link_conversions(conn, n_opps: int) -> None:
     """Converted leads point at a deal (and its account and contact), as conversion leaves
     them, so lead-to-revenue reports have something to follow."""
-    target = f"(lead.id * 7 % {n_opps}) + 1"
-    conn.exec_driver_sql(
-        f"UPDATE lead SET converted_opportunity_id = {target}, "
-        f"converted_account_id = (SELECT account_id FROM opportunity WHERE id = {target}), "
-        f"converted_contact_id = (SELECT contact_id FROM opportunity WHERE id = {target}) "
-        "WHERE status = 'converted'")
+    from sqlalchemy import update
+
+    target = (Lead.id * 7) % n_opps + 1
+    opp = Opportunity.__table__
+
+    def of_deal(column):
+        return select(column).where(opp.c.id == target).scalar_subquery()
+
+    conn.execute(update(Lead).where(Lead.status == "converted").values(
+        converted_opportunity_id=target, converted_account_id=of_deal(opp.c.account_id),
+        converted_contact_id=of_deal(opp.c.contact_id)))
 
 
 def _last_activity(conn) -> None:

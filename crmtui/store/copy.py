@@ -69,7 +69,8 @@ def _ensure_empty(conn: Connection) -> None:
                            hint="copy into a new, empty database")
 
 
-def _reset_sequences(conn: Connection) -> None:
+def reset_sequences(conn: Connection) -> None:
+    """Move PostgreSQL's id sequences past rows inserted with explicit ids (no-op elsewhere)."""
     if conn.dialect.name != "postgresql":
         return
     for table in tables():
@@ -103,7 +104,7 @@ def copy(source: Store, target: Store, *, progress: Callable[[str, int], None] |
                 if progress:
                     progress(table.name, len(batch))
             counts[table.name] = n
-        _reset_sequences(dst)
+        reset_sequences(dst)
         src.rollback()
     return counts
 
