@@ -170,10 +170,13 @@ class Demo:
             span = max(age_days - 1, 1)
             prev = None
             entered = created
+            fresh = final is None and r.random() < 0.75  # most open deals are being worked
             for step, stage in enumerate(path):
                 if step:
                     at = at + timedelta(seconds=int(r.uniform(0.1, 0.8) * span * 86400 / len(path)))
                     at = min(at, self.now - timedelta(hours=1))
+                    if fresh and step == len(path) - 1:
+                        at = max(at, self.now - timedelta(days=r.uniform(1, 10)))
                 changes.append({"opportunity_id": oid, "from_stage_id": prev, "to_stage_id": stage.id,
                                 "at": at, "source": "cli", "created_at": at, "updated_at": at,
                                 "version": 1})
@@ -202,9 +205,12 @@ class Demo:
         aid = 0
         today = self.now.date()
         for oid, account, contact, created, kind in opp_rows:
-            for _ in range(r.randint(0, 3)):
+            recent = kind == "open" and r.random() < 0.75  # touched in the last ten days
+            for i in range(r.randint(0, 3) + (1 if recent else 0)):
                 aid += 1
                 when = created + (self.now - created) * r.random()
+                if recent and i == 0:
+                    when = max(created, self.now - timedelta(days=r.uniform(0.2, 10)))
                 yield self._stamp(
                     when, id=aid, kind=r.choice(("call", "email", "meeting", "note")),
                     subject=r.choice(CALL_SUBJECTS), body=None, due_at=None, done_at=when,
