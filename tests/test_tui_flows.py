@@ -468,6 +468,10 @@ def test_bulk_delete_asks_first(store):
             await settle(pilot)
             table = app.screen.query_one("VirtualTable")
             first = table.current.id
+            from crmtui.domain import activities
+
+            with store.write() as s:  # something that depends on it, so detach is offered
+                activities.add(s, "note", "depends on it", on=("contact", first))
             await pilot.press("D")
             await settle(pilot)
             asked = type(app.screen).__name__
