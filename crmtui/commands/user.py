@@ -80,8 +80,3 @@ def whoami(json_: JsonOpt = False):
         output.write(me["user"])
     if me["user"] and me["team_mode"] and not me["known"]:
         output.note("warning: not a user of this team (see `crm user list`)")
-
-
-def register(root: typer.Typer) -> None:
-    root.add_typer(app, name="user")
-    root.command("whoami")(whoami)
