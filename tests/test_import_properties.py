@@ -210,6 +210,55 @@ def test_plain_digits_fast_path_of_parse_int(text):
     assert got == slow(text)
 
 
+@settings(deadline=None)
+@given(st.one_of(st.dates().map(str), st.datetimes().map(lambda d: d.isoformat()),
+                 st.text(alphabet="0123456789-:TWZz+ .", max_size=26)))
+def test_iso_reader_skips_the_date_parser_only_when_it_cannot_apply(text):
+    from datetime import date, datetime
+
+    def slow(t):
+        try:
+            return date.fromisoformat(t)
+        except ValueError:
+            pass
+        try:
+            return datetime.fromisoformat(t.replace("Z", "+00:00").replace("z", "+00:00"))
+        except ValueError:
+            return None
+
+    assert convert._iso(text) == slow(text)
+
+
+json_keys = st.one_of(st.text(max_size=8), st.integers(), st.none(), st.booleans())
+json_leaf = st.one_of(st.text(max_size=8), st.integers(), st.none(), st.floats(allow_nan=False),
+                      st.lists(st.text(max_size=3), max_size=2))
+
+
+@settings(deadline=None)
+@given(st.one_of(st.dictionaries(st.text(max_size=12), st.text(max_size=12), max_size=5),
+                 st.dictionaries(json_keys, json_leaf, max_size=4), st.none(),
+                 st.lists(st.text(max_size=3), max_size=3)))
+def test_bulk_inserts_write_extra_exactly_as_the_json_column_does(value):
+    from sqlalchemy.dialects import sqlite
+
+    from crmtui.store import bulk
+    from crmtui.store.models import Lead
+
+    column = Lead.__table__.c.extra
+    dialect = sqlite.dialect()
+    fast = bulk._fast_json(column.type, dialect)
+    slow = column.type._cached_bind_processor(dialect)
+    try:
+        expected = slow(value)
+    except (TypeError, ValueError):
+        expected = "error"
+    try:
+        got = fast(value)
+    except (TypeError, ValueError):
+        got = "error"
+    assert got == expected
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.one_of(intl_local.map(lambda loc: f"{loc}@example.com"), written_phone,
                  st.text(max_size=20)))

@@ -57,10 +57,11 @@ def strptime_format(text: str | None) -> str | None:
 
 
 def _iso(text: str):
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        pass
+    if len(text) <= 10:  # longer text is never an ISO date (only a date and time)
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            pass
     try:
         return datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:
@@ -168,10 +169,11 @@ class DateColumn:
     def finish(self, value):
         if self.spec.kind == "date":
             return value.date() if isinstance(value, datetime) else value
+        if isinstance(value, datetime) and value.tzinfo is not None:
+            return value.astimezone(timezone.utc)
         local = dates.local_now().tzinfo
         if isinstance(value, datetime):
-            aware = value if value.tzinfo else value.replace(tzinfo=local)
-            return aware.astimezone(timezone.utc)
+            return value.replace(tzinfo=local).astimezone(timezone.utc)
         return datetime.combine(value, self.default_time, local).astimezone(timezone.utc)
 
 
@@ -231,10 +233,12 @@ def make(spec: FieldSpec, *, decimal_comma: bool) -> Callable[[str], object] | N
         return lambda v: values.parse_currency(v, name)
     if kind == "text":
         return None
-    if kind == "email":
-        return lambda v: values.parse_email(v, name)
+    if kind == "email":  # cells come stripped: try the validator's fast path first
+        quick = values.quick_email
+        return lambda v: quick(v) or values.parse_email(v, name)
     if kind == "phone":
-        return lambda v: values.parse_phone(v, name)
+        quick = values.quick_phone
+        return lambda v: quick(v) or values.parse_phone(v, name)
     if kind == "url":
         return lambda v: values.parse_url(v, name)
     if kind == "int":

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Table, func, literal, select
+from sqlalchemy import Table, bindparam, func, literal, select
 
 from crmtui.errors import UsageError
 from crmtui.importer.mapping import import_fields
@@ -117,20 +117,103 @@ def keys_for(entity: str, requested: list[str] | None, mapped: set[str]) -> list
     return keys
 
 
-def candidates(conn, table: Table, key: Key, rows: list[dict]) -> dict[tuple, list]:
-    """Existing records whose key equals one of the rows' keys: key -> [row mappings]."""
+def key_values(key: Key, cols: dict[str, list], n: int) -> list[tuple | None]:
+    """`key.of(row)` for every row of a batch, computed column by column."""
+    parts = [_part_values(part, cols, n) for part in key.parts]
+    if len(parts) == 1:
+        return [None if v is None else (v,) for v in parts[0]]
+    return [None if None in t else t for t in zip(*parts)]
+
+
+def _part_values(part: Part, cols: dict[str, list], n: int) -> list:
+    if part.how == "fullname":
+        empty = [None] * n
+        out = []
+        for first, last in zip(cols.get("first_name", empty), cols.get("last_name", empty)):
+            text = f"{first or ''} {last or ''}".strip()
+            out.append(fold(text) if text else None)
+        return out
+    col = cols.get(part.col)
+    if col is None:
+        return [None] * n
+    if part.how == "fold":
+        lower = _ASCII_LOWER
+        return [None if v is None or v == "" else
+                v.strip().translate(lower) if type(v) is str else fold(v) for v in col]
+    return [None if v == "" else v for v in col]
+
+
+IN_SIZE = 2000  # values per IN (...) query: far below SQLite's and PostgreSQL's limits
+
+
+def candidates(conn, table: Table, key: Key, keys: list) -> dict[tuple, list]:
+    """Existing records whose key equals one of `keys` (None: no key): key -> [row mappings]."""
     first = key.parts[0]
-    wanted = {k[0] for k in (key.of(r) for r in rows) if k is not None}
+    wanted = {k[0] for k in keys if k is not None}
     found: dict[tuple, list] = {}
     if not wanted:
         return found
-    expr = first.sql(table)
+    query = select(table).where(first.sql(table).in_(bindparam("wanted", expanding=True)))
     values = list(wanted)
-    for start in range(0, len(values), 500):
-        part = values[start:start + 500]
-        query = select(table).where(expr.in_(part))
-        for mapping in conn.execute(query).mappings():
+    for start in range(0, len(values), IN_SIZE):
+        part = values[start:start + IN_SIZE]
+        for mapping in conn.execute(query, {"wanted": part}).mappings():
             k = key.of(mapping)
             if k is not None:
                 found.setdefault(k, []).append(mapping)
     return found
+
+
+class KeyFilter:
+    """Which key values may already be in the table: a Bloom filter (two probes per value)
+    over the keys of the table's rows and of the rows this import wrote. "No" is certain,
+    so only the rows it answers "maybe" for are looked up in the store (about 1 in 70 new
+    rows at the sizes used). Takes 2 bytes per expected key, at most 32 MB."""
+
+    def __init__(self, capacity: int):
+        size = max(16, min(28, (capacity * 16).bit_length()))
+        self.mask = (1 << size) - 1
+        self.bits = bytearray(1 << (size - 3))
+
+    def add(self, values: list) -> None:
+        bits, mask = self.bits, self.mask
+        for value in values:
+            if value is not None:
+                h = hash(value)
+                a, b = h & mask, (h >> 32) & mask
+                bits[a >> 3] |= 1 << (a & 7)
+                bits[b >> 3] |= 1 << (b & 7)
+
+    def maybe(self, values: list) -> list:
+        """`values` with those certainly absent from the table replaced by None."""
+        bits, mask = self.bits, self.mask
+        out = []
+        for value in values:
+            if value is not None:
+                h = hash(value)
+                a, b = h & mask, (h >> 32) & mask
+                if not (bits[a >> 3] >> (a & 7) & 1 and bits[b >> 3] >> (b & 7) & 1):
+                    value = None
+            out.append(value)
+        return out
+
+
+def key_filters(conn, table: Table, keys: list[Key], capacity: int,
+                *, existing_limit: int) -> list[KeyFilter] | None:
+    """One filter per key, holding the keys of the table's rows; None when the table has
+    more than `existing_limit` rows (looking up every row then costs less than reading
+    them all)."""
+    existing = conn.scalar(select(func.count()).select_from(table)) or 0
+    if existing > existing_limit:
+        return None
+    filters = [KeyFilter(capacity + existing) for _ in keys]
+    if existing:
+        names = sorted({p.col for k in keys for p in k.parts if p.how != "fullname"} |
+                       ({"first_name", "last_name"} if any(p.how == "fullname" for k in keys
+                                                           for p in k.parts) else set()))
+        result = conn.execute(select(*(table.c[n] for n in names)))
+        for part in result.partitions(10_000):
+            cols = {n: list(col) for n, col in zip(names, zip(*part))}
+            for key, f in zip(keys, filters):
+                f.add(key_values(key, cols, len(part)))
+    return filters

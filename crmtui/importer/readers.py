@@ -204,6 +204,19 @@ class Rows:
     def __iter__(self):
         return self
 
+    def chunks(self, size: int) -> Iterator[tuple[list[int], list[list]]]:
+        """The rows `size` at a time: (lines, cells)."""
+        lines: list[int] = []
+        cells: list[list] = []
+        for line, row in self:
+            lines.append(line)
+            cells.append(row)
+            if len(lines) >= size:
+                yield lines, cells
+                lines, cells = [], []
+        if lines:
+            yield lines, cells
+
     def _decode_error(self, exc: UnicodeDecodeError, line: int) -> Invalid:
         return Invalid(f"{self.inp.name}: cannot be read as {self.inp.encoding} near line {line}: "
                        f"{exc.reason}", hint="pass --encoding (utf-8, utf-16, cp1252, ...)")
@@ -249,6 +262,34 @@ class CsvRows(Rows):
         if item is None:
             raise StopIteration
         return item
+
+    def chunks(self, size: int) -> Iterator[tuple[list[int], list[list]]]:
+        """As `_next`, in one loop: the hot path of a big import."""
+        reader, offset = self.reader, self.offset
+        lines: list[int] = []
+        cells: list[list] = []
+        prev = self.prev
+        it = iter(reader)
+        while True:
+            try:
+                for row in it:
+                    line = prev + 1 + offset
+                    prev = reader.line_num
+                    if row and (len(row) > 1 or row[0].strip()):
+                        lines.append(line)
+                        cells.append(row)
+                        if len(lines) >= size:
+                            self.prev = prev
+                            yield lines, cells
+                            lines, cells = [], []
+                break
+            except UnicodeDecodeError as exc:
+                raise self._decode_error(exc, prev + 1 + offset) from None
+            except csv.Error as exc:
+                raise Invalid(f"{self.inp.name}, line {prev + 1 + offset}: {exc}") from None
+        self.prev = prev
+        if lines:
+            yield lines, cells
 
 
 class JsonRows(Rows):

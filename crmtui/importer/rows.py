@@ -1,13 +1,19 @@
-"""A source row -> store columns, unresolved references, `extra`, and the problems found.
+"""Source rows -> store columns, unresolved references, `extra`, and the problems found.
 
-Every value is checked (a row with three bad cells reports three problems); empty cells mean
-"no value". CSV cells that crmtui's own export protected against spreadsheet formulas (a
-leading `'`) are restored first, so an export imports back unchanged.
+Rows are converted a chunk at a time and column by column: each mapped column gets one
+converter, chosen once per file (`convert`), and runs down the chunk's cells, so nothing is
+dispatched per cell. The rules are the per-value rules of `domain.values`/`domain.dates`:
+every value is checked (a row with three bad cells reports three problems, in column order);
+empty cells mean "no value". CSV cells that crmtui's own export protected against
+spreadsheet formulas (a leading `'`) are restored first, so an export imports back
+unchanged; NUL characters are dropped, as `records.coerce` does.
+
+A `Batch` holds a chunk column by column; `Row` is one row as a dict of store columns, for
+the per-row work of entities with references (contacts, deals, activities) and for updates.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Callable
 
@@ -22,19 +28,159 @@ from crmtui.textsafe import unneutralise
 FUTURE_SLACK = timedelta(days=1)
 
 
-@dataclass
 class Row:
-    line: int
-    cells: list
-    cols: dict = field(default_factory=dict)  # store column -> value
-    refs: dict = field(default_factory=dict)  # field name -> raw reference text
-    extra: dict = field(default_factory=dict)
-    problems: list = field(default_factory=list)
-    record_id: int | None = None
-    given: set = field(default_factory=set)  # store columns the file set (not defaults)
+    """One row as a dict of store columns (`cols`), for per-row rules and updates."""
+
+    __slots__ = ("line", "cells", "cols", "refs", "extra", "problems", "record_id", "given")
+
+    def __init__(self, line: int, cells: list, cols: dict | None = None,
+                 refs: dict | None = None, extra: dict | None = None,
+                 problems: list | None = None, given: set | None = None):
+        self.line = line
+        self.cells = cells
+        self.cols = {} if cols is None else cols  # store column -> value
+        self.refs = {} if refs is None else refs  # field name -> raw reference text
+        self.extra = {} if extra is None else extra
+        self.problems = [] if problems is None else problems
+        self.record_id: int | None = None
+        self.given = set() if given is None else given  # store columns the file set
 
     def bad(self, column: str | None, value: object, reason: str) -> None:
         self.problems.append(Problem(self.line, column, value, reason))
+
+
+class Batch:
+    """A chunk of rows, column by column.
+
+    `cols[c][i]` is row i's value for store column c (None: not set); `texts[c][i]` is the
+    cell it came from ("" when the file left it empty), which says whether the file *gave*
+    the column (an update only changes given columns). `refs` holds raw reference texts,
+    `extra` a dict (or None) per row, `problems` the problems of each bad row.
+    """
+
+    __slots__ = ("lines", "cells", "n", "cols", "texts", "refs", "extra", "problems",
+                 "more_given", "ready")
+
+    def __init__(self, lines: list[int], cells: list[list]):
+        self.lines = lines
+        self.cells = cells
+        self.n = len(lines)
+        self.cols: dict[str, list] = {}
+        self.texts: dict[str, list] = {}
+        self.refs: dict[str, list] = {}
+        self.extra: list | None = None
+        self.problems: dict[int, list[Problem]] = {}
+        self.more_given: dict[int, set] = {}  # row -> columns given besides `texts`
+        self.ready: dict | None = None  # the writer's work done ahead (keys, insert values)
+
+    def bad(self, i: int, column: str | None, value: object, reason: str) -> None:
+        self.problems.setdefault(i, []).append(Problem(self.lines[i], column, value, reason))
+
+    def column(self, name: str) -> list:
+        """Column `name`, created empty (all None) when absent."""
+        col = self.cols.get(name)
+        if col is None:
+            col = self.cols[name] = [None] * self.n
+        return col
+
+    def given(self, i: int) -> set[str]:
+        out = {c for c, texts in self.texts.items() if texts[i]}
+        more = self.more_given.get(i)
+        if more:
+            out |= more
+        return out
+
+    def row(self, i: int) -> Row:
+        """Row i as a `Row` (a dict of the columns it has)."""
+        given = self.given(i)
+        cols = {c: col[i] for c, col in self.cols.items() if col[i] is not None or c in given}
+        refs = {name: col[i] for name, col in self.refs.items() if col[i] is not None}
+        extra = self.extra[i] if self.extra is not None and self.extra[i] else {}
+        return Row(self.lines[i], self.cells[i], cols, refs, dict(extra),
+                   list(self.problems.get(i, ())), given)
+
+    def take(self, keep: list[int]) -> "Batch":
+        """A batch of rows `keep` (indexes into this one), in that order."""
+        out = Batch([self.lines[i] for i in keep], [self.cells[i] for i in keep])
+        out.cols = {c: [col[i] for i in keep] for c, col in self.cols.items()}
+        out.texts = {c: [col[i] for i in keep] for c, col in self.texts.items()}
+        out.refs = {c: [col[i] for i in keep] for c, col in self.refs.items()}
+        if self.extra is not None:
+            out.extra = [self.extra[i] for i in keep]
+        where = {old: new for new, old in enumerate(keep)}
+        out.problems = {where[i]: p for i, p in self.problems.items() if i in where}
+        out.more_given = {where[i]: g for i, g in self.more_given.items() if i in where}
+        return out
+
+    @classmethod
+    def of_rows(cls, rows: list[Row]) -> "Batch":
+        """The batch of `rows` (after per-row work): every column any row has."""
+        out = cls([r.line for r in rows], [r.cells for r in rows])
+        names: dict[str, None] = {}
+        for r in rows:
+            names.update(dict.fromkeys(r.cols))
+        out.cols = {c: [r.cols.get(c) for r in rows] for c in names}
+        if any(r.extra for r in rows):
+            out.extra = [r.extra or None for r in rows]
+        out.problems = {i: r.problems for i, r in enumerate(rows) if r.problems}
+        out.more_given = {i: r.given for i, r in enumerate(rows)}
+        return out
+
+
+class ColumnView:
+    """Row `i` of a batch as a dict of its columns (None: absent), so that rules written for
+    a dict of store columns (`rules.before_create`) run on a batch without copying rows."""
+
+    __slots__ = ("cols", "batch", "i")
+
+    def __init__(self, batch: Batch):
+        self.batch = batch
+        self.cols = batch.cols
+        self.i = 0
+
+    def get(self, key: str, default=None):
+        col = self.cols.get(key)
+        value = None if col is None else col[self.i]
+        return default if value is None else value
+
+    def __getitem__(self, key: str):
+        value = self.get(key)
+        if value is None:
+            raise KeyError(key)
+        return value
+
+    def __contains__(self, key: str) -> bool:
+        return self.get(key) is not None
+
+    def __setitem__(self, key: str, value) -> None:
+        self.batch.column(key)[self.i] = value
+
+    def setdefault(self, key: str, default=None):
+        value = self.get(key)
+        if value is None:
+            self[key] = value = default
+        return value
+
+    def pop(self, key: str, *default):
+        value = self.get(key)
+        if value is None:
+            if default:
+                return default[0]
+            raise KeyError(key)
+        self.cols[key][self.i] = None
+        return value
+
+    def keys(self):
+        return [c for c, col in self.cols.items() if col[self.i] is not None]
+
+    def __iter__(self):
+        return iter(self.keys())
+
+    def __len__(self) -> int:
+        return len(self.keys())
+
+    def items(self):
+        return [(c, col[self.i]) for c, col in self.cols.items() if col[self.i] is not None]
 
 
 def reason_of(exc: CrmError, field_name: str) -> str:
@@ -89,73 +235,147 @@ class RowBuilder:
         return [(i, src) for i, src, how, spec, _ in self.steps
                 if how == "value" and spec.kind in ("date", "datetime")]
 
-    def build(self, line: int, cells: list, header_len: int) -> Row | None:
-        """The row's values, or None for a row with nothing in it."""
-        if header_len > self.width:
+    # -- a chunk at a time ---------------------------------------------------------------------
+    def build(self, lines: list[int], cells: list[list]) -> Batch:
+        """The chunk's values, column by column; rows with nothing in them are left out."""
+        if len(self.plan.targets) > self.width:
             self._extend()
-        row = Row(line, cells)
-        n = len(cells)
-        if self.csv_like and n > self.width:
-            extra_cells = [c for c in cells[self.width:] if c.strip()]
-            if extra_cells:
-                row.bad(None, None, f"the row has {n} values but the header has {self.width} "
-                                    "columns (an unquoted delimiter or line break?)")
-        empty = True
-        cols, refs, extra = row.cols, row.refs, row.extra
+        width = self.width
+        for row in cells:  # ragged rows: pad short ones, so every column has every row
+            if len(row) < width:
+                row.extend([""] * (width - len(row)))
+        columns = list(zip(*cells)) if cells else []
+        texts = {i: self._clean(columns[i]) for i, *_ in self.steps}
+        surplus = self._surplus(cells) if self.csv_like else {}
+        keep = _non_empty(list(texts.values()), len(cells))
+        if keep is not None:  # some rows are empty: build the rest
+            lines = [lines[k] for k in keep]
+            cells = [cells[k] for k in keep]
+            texts = {i: [col[k] for k in keep] for i, col in texts.items()}
+            where = {k: new for new, k in enumerate(keep)}
+            surplus = {where[k]: n for k, n in surplus.items() if k in where}
+        batch = Batch(lines, cells)
+        for k, n in surplus.items():
+            batch.bad(k, None, None, f"the row has {n} values but the header has {width} "
+                                     "columns (an unquoted delimiter or line break?)")
         for i, src, how, spec, conv in self.steps:
-            if i >= n:
-                continue
-            text = cells[i]
-            if not text:
-                continue
-            text = text.strip()
-            if not text:
-                continue
-            if self.csv_like and text[0] == "'":
-                text = unneutralise(text)
-            if "\x00" in text:  # as records.coerce: NUL is never part of a real value
-                text = text.replace("\x00", "")
-                if not text:
-                    continue
-            empty = False
-            if how == "extra":
-                extra[spec] = text
-            elif how == "ref":
-                refs[spec.name] = text
-            elif how == "fullname":
-                if not self.has_names:
-                    first, last = values.split_name(text)
-                    cols["first_name"], cols["last_name"] = first, last
-            elif conv is None:
-                cols[spec.col] = text
-            else:
-                try:
-                    cols[spec.col] = conv(text)
-                except StopImport:
-                    raise
-                except CrmError as exc:
-                    row.bad(src, text, reason_of(exc, spec.name))
-        if empty:
-            return None
-        self._row_rules(row)
-        return row
+            self._column(batch, src, how, spec, conv, texts[i])
+        self._row_rules(batch)
+        return batch
 
-    def _row_rules(self, row: Row) -> None:
-        cols = row.cols
+    def _surplus(self, cells: list[list]) -> dict[int, int]:
+        """Rows with non-blank values beyond the header: row -> number of values."""
+        width = self.width
+        out = {}
+        for k, row in enumerate(cells):
+            if len(row) > width and any(c.strip() for c in row[width:]):
+                out[k] = len(row)
+        return out
+
+    def _clean(self, column: tuple) -> list[str]:
+        """Cells stripped, formula protection undone (CSV), NUL characters dropped."""
+        texts = [c.strip() for c in column]
+        joined = "\n".join(texts)  # one scan of the chunk's column for the rare cases
+        if self.csv_like and ("\n'" in joined or joined[:1] == "'"):
+            texts = [unneutralise(t) if t[:1] == "'" else t for t in texts]
+        if "\x00" in joined:  # as records.coerce: gone, then what is left is stripped
+            texts = [t.replace("\x00", "").strip() if "\x00" in t else t for t in texts]
+        return texts
+
+    def _column(self, batch: Batch, src: str, how: str, spec, conv, texts: list[str]) -> None:
+        n = batch.n
+        if how == "extra":
+            if batch.extra is None:
+                batch.extra = [None] * n
+            extra = batch.extra
+            for k, text in enumerate(texts):
+                if text:
+                    if extra[k] is None:
+                        extra[k] = {spec: text}
+                    else:
+                        extra[k][spec] = text
+        elif how == "ref":
+            batch.refs[spec.name] = [t or None for t in texts]
+        elif how == "fullname":
+            if not self.has_names:
+                first, last = batch.column("first_name"), batch.column("last_name")
+                for k, text in enumerate(texts):
+                    if text:
+                        first[k], last[k] = values.split_name(text)
+                batch.texts["first_name"] = batch.texts["last_name"] = texts
+        elif conv is None:
+            batch.cols[spec.col] = [t or None for t in texts]
+            batch.texts[spec.col] = texts
+        else:
+            out = [None] * n
+            name = spec.name
+            for k, text in enumerate(texts):
+                if text:
+                    try:
+                        out[k] = conv(text)
+                    except StopImport:
+                        raise
+                    except CrmError as exc:
+                        batch.bad(k, src, text, reason_of(exc, name))
+            batch.cols[spec.col] = out
+            batch.texts[spec.col] = texts
+
+    def _row_rules(self, batch: Batch) -> None:
+        cols, problems = batch.cols, batch.problems
         created = cols.get("created_at")
-        if created is not None and created > utcnow() + FUTURE_SLACK:
-            row.bad(self.plan.column_of("created_at"), created.isoformat(),
-                    "created_at is in the future")
+        if created is not None:
+            limit = utcnow() + FUTURE_SLACK
+            given = [v for v in created if v is not None]
+            if given and max(given) > limit:  # (checked row by row only when one is late)
+                for k, value in enumerate(created):
+                    if value is not None and value > limit:
+                        batch.bad(k, self.plan.column_of("created_at"), value.isoformat(),
+                                  "created_at is in the future")
         entity = self.entity
+        empty = [None] * batch.n
         if entity in ("lead", "contact"):
-            if not (cols.get("first_name") or cols.get("last_name") or cols.get("email")) \
-                    and not any(p.column for p in row.problems):
-                row.bad(None, None, f"a {entity} needs a name or an email")
+            first = cols.get("first_name", empty)
+            last = cols.get("last_name", empty)
+            email = cols.get("email", empty)
+            if all(first) or all(last) or all(email):  # every row has one of them
+                return
+            for k in range(batch.n):
+                if not (first[k] or last[k] or email[k]) and \
+                        not any(p.column for p in problems.get(k, ())):
+                    batch.bad(k, None, None, f"a {entity} needs a name or an email")
         elif entity == "account":
-            if not cols.get("name") and not any(p.column for p in row.problems):
-                row.bad(self.plan.column_of("name"), None, "an account needs a name")
+            names = cols.get("name", empty)
+            column = self.plan.column_of("name")
+            for k in range(batch.n):
+                if not names[k] and not any(p.column for p in problems.get(k, ())):
+                    batch.bad(k, column, None, "an account needs a name")
         elif entity == "activity":
-            if not cols.get("kind") and not any(p.column == self.plan.column_of("kind")
-                                                for p in row.problems):
-                row.bad(self.plan.column_of("kind"), None,
-                        "an activity needs a kind: call, email, meeting, note or task")
+            kinds = cols.get("kind", empty)
+            column = self.plan.column_of("kind")
+            for k in range(batch.n):
+                if not kinds[k] and not any(p.column == column for p in problems.get(k, ())):
+                    batch.bad(k, column, None,
+                              "an activity needs a kind: call, email, meeting, note or task")
+
+
+def clean_cell(text: str, csv_like: bool) -> str:
+    """One cell as `RowBuilder` cleans it (for scans that read cells one at a time)."""
+    text = text.strip()
+    if csv_like and text[:1] == "'":
+        text = unneutralise(text)
+    if "\x00" in text:
+        text = text.replace("\x00", "").strip()
+    return text
+
+
+def _non_empty(columns: list[list[str]], n: int) -> list[int] | None:
+    """Indexes of the rows with a value in some column (None: all of them)."""
+    if not columns:
+        keep = []
+    elif any(all(col) for col in columns):  # a column with a value in every row
+        return None
+    elif len(columns) == 1:
+        keep = [k for k, t in enumerate(columns[0]) if t]
+    else:
+        keep = [k for k, row in enumerate(zip(*columns)) if any(row)]
+    return None if len(keep) == n else keep

@@ -1,16 +1,24 @@
 """The import itself: one transaction, every row checked, matched, then written in bulk.
 
-For each chunk of rows: values are converted (`rows`), references resolved (`references`),
-entity rules applied (the same `rules.before_create` as `crm X add`), rows matched against
-existing records and against each other (`matching`), new rows inserted with driver-level
-executemany (`store.bulk`), matched rows updated through `records.apply` (history, version,
-entity rules) with their previous values kept for undo. The full-text index is filled once
-per import instead of once per row. The batch row, the records' `import_batch_id` and the
-ImportChange rows make `crm import undo` possible.
+For each chunk of rows: values are converted column by column (`rows`), references resolved
+(`references`), entity rules applied (the same `rules.before_create` as `crm X add`), rows
+matched against existing records and against each other (`matching`: a filter of the keys
+the table holds spares the store a lookup for nearly every new row), new rows inserted in
+bulk (`store.bulk`), matched rows updated through `records.apply` (history, version, entity
+rules) with their previous values kept for undo. The full-text index is filled per chunk by
+one statement instead of once per row, and so are the new records' history rows.
 
-Default: any bad row -> nothing is written (the transaction is rolled back after every row
-has been checked, so all problems are reported). `--on-error skip`: bad rows go to the
-rejects file, the rest is committed. `--dry-run`: everything runs, then rolls back.
+On SQLite the database's share of a chunk (moving it into the table, the full-text index,
+the history rows) runs on a second thread while the next chunk is read and checked: SQLite
+works without Python's GIL, so both of a machine's cores are busy. It is one connection and
+one transaction; the reading side waits for the writer before it touches the store again,
+and an interrupt stops the writer before the transaction is rolled back.
+
+The batch row, the records' `import_batch_id` and the ImportChange rows make `crm import
+undo` possible. Default: any bad row -> nothing is written (the transaction is rolled back
+after every row has been checked, so all problems are reported). `--on-error skip`: bad
+rows go to the rejects file, the rest is committed. `--dry-run`: everything runs, then rolls
+back.
 """
 
 from __future__ import annotations
@@ -24,7 +32,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Callable
 
-from sqlalchemy import insert, literal, select
+from sqlalchemy import bindparam, insert, literal, select
 
 from crmtui.domain import dates, leads as lead_rules, records, rules
 from crmtui.domain.identity import current_user
@@ -33,17 +41,21 @@ from crmtui.importer import convert, mapping, matching
 from crmtui.importer.options import ImportOptions, Summary
 from crmtui.importer.readers import Input, parse_delimiter
 from crmtui.importer.references import References
-from crmtui.importer.rows import FUTURE_SLACK, Row, RowBuilder, reason_of
+from crmtui.importer.rows import (
+    FUTURE_SLACK, Batch, ColumnView, Row, RowBuilder, clean_cell, reason_of,
+)
 from crmtui.paths import open_private
 from crmtui.store import bulk
 from crmtui.store.engine import Store
 from crmtui.store.models import (
     ImportBatch, ImportChange, Opportunity, StageChange, TABLES_BY_ENTITY, utcnow,
 )
-from crmtui.textsafe import unneutralise
 
 CHUNK = 5_000
+CACHE_KIB = 64 * 1024  # SQLite's page cache during an import (indexes of a big table)
 NEVER_UPDATED = {"created_at", "closed_at"}  # history: set when a record is inserted
+_LEAD_SCORE_FIELDS = ("email", "phone", "company", "title", "first_name", "last_name", "source",
+                      "employees")
 
 
 class _Rollback(Exception):
@@ -128,9 +140,12 @@ class Job:
         self.first_id = self.next_id = bulk.next_id(self.conn, self.table)
         self.lines = array("q")  # line of each inserted row, by id - first_id
         self.matched: dict[int, int] = {}  # existing record id -> line that matched it
+        self.filters: list | None | bool = None  # matching.KeyFilter per key, once needed
         self.columns = [c.name for c in self.table.columns]
         self.pos = {c: i for i, c in enumerate(self.columns)}
-        self.inserter = bulk.RowInserter(self.conn, self.table, self.columns)
+        self.inserter = None  # created by run()
+        self.logged = False  # whether the inserter writes the new records' ChangeLog rows
+        self.history: list[tuple[Batch, int]] = []  # new deals whose StageChange rows are due
         self.template = self._template()
         self.refs = References(s, batch_id=self.batch.id, create_missing=options.create_missing,
                                owner=self.owner, now=self.now, created=summary.created)
@@ -163,11 +178,25 @@ class Job:
         sqlite = self.conn.dialect.name == "sqlite"
         if sqlite:
             old_cache = self.conn.exec_driver_sql("PRAGMA cache_size").scalar()
-            self.conn.exec_driver_sql("PRAGMA cache_size = -65536")
+            self.conn.exec_driver_sql(f"PRAGMA cache_size = -{CACHE_KIB}")
         try:
-            with bulk.deferred_insert_triggers(self.conn, self.table) as replay:
-                self._pass()
-                replay(self.first_id, self.next_id - 1)
+            with bulk.deferred_insert_triggers(self.conn, self.table) as deferred:
+                if sqlite:  # the database's share of the work runs beside the reading
+                    sql, params = bulk.driver_statement(self.conn, self._history_rows(
+                        bindparam("first"), bindparam("last")))
+                    self.inserter = bulk.StagedInserter(
+                        self.conn, self.table, self.columns, deferred,
+                        follow_ups=[(sql, lambda first, last: params(first=first, last=last))])
+                    self.logged = True
+                else:
+                    self.inserter = bulk.RowInserter(self.conn, self.table, self.columns)
+                try:
+                    self._pass()
+                    self.inserter.close()
+                    self._stage_history()
+                except BaseException:
+                    self.inserter.abort()  # before the transaction is rolled back
+                    raise
         finally:
             if sqlite:
                 try:
@@ -178,23 +207,19 @@ class Job:
     def _pass(self) -> None:
         rows = self.inp.rows()
         header = rows.header
-        chunk: list[Row] = []
         build = self.builder.build
         try:
-            for line, cells in rows:
+            for lines, cells in rows.chunks(CHUNK):
                 if len(header) > len(self.plan.targets):
                     self.plan.extend(header, self.options.maps)
-                row = build(line, cells, len(self.plan.targets))
-                if row is None:
-                    continue
-                chunk.append(row)
-                if len(chunk) >= CHUNK:
-                    self._chunk(chunk)
-                    chunk = []
-                    if self.progress:
-                        self.progress(rows.position(), self.inp.size)
-            if chunk:
-                self._chunk(chunk)
+                # meanwhile the previous chunk is being written: the Python side first
+                batch = self._before_matching(build(lines, cells))
+                self.inserter.wait()
+                self._stage_history()
+                if batch.n:
+                    self._chunk(batch)
+                if self.progress:
+                    self.progress(rows.position(), self.inp.size)
         finally:
             rows.close()
         if self.progress:
@@ -210,10 +235,8 @@ class Job:
                 for line, cells in rows:
                     for i, st in stats.items():
                         if i < len(cells):
-                            text = cells[i].strip()
+                            text = clean_cell(cells[i], self.csv_like)
                             if text:
-                                if self.csv_like and text[0] == "'":
-                                    text = unneutralise(text)
                                 convert.observe(st, text, line)
             finally:
                 rows.close()
@@ -228,30 +251,59 @@ class Job:
             raise verdict
         return verdict
 
-    def _chunk(self, chunk: list[Row]) -> None:
-        self.summary.rows += len(chunk)
-        for row in chunk:
-            row.given = set(row.cols)
-        good = [r for r in chunk if not self._rejected(r)]
-        if self.entity in ("contact", "opportunity", "activity"):
-            self._resolve(good)
-            good = [r for r in good if not self._rejected(r)]
-        self._finalise(good)
-        good = [r for r in good if not self._rejected(r)]
-        inserts, updates = self._match(good)
-        self._insert(inserts)
-        for row, existing in updates:
-            self._update(row, existing)
+    def _before_matching(self, batch: Batch) -> Batch:
+        """What needs no database, done while the previous chunk is being written: for leads
+        and accounts (no references) the entity rules, the rows' keys and the values to
+        insert, bind-processed; `_chunk` then only matches and writes."""
+        self.summary.rows += batch.n
+        batch = self._good(batch)
+        if self.entity not in ("lead", "account") or not batch.n:
+            return batch
+        self._finalise_columns(batch)
+        batch = self._good(batch)
+        batch.ready = {"keys": self._key_values(batch), "insert": self._prepare_insert(batch)}
+        return batch
+
+    def _chunk(self, batch: Batch) -> None:
+        if self.entity in ("contact", "opportunity", "activity"):  # row by row: references
+            rows = [batch.row(i) for i in range(batch.n)]
+            self._resolve(rows)
+            rows = [r for r in rows if not self._rejected(r)]
+            self._finalise(rows)
+            rows = [r for r in rows if not self._rejected(r)]
+            batch = Batch.of_rows(rows)
+        inserts, updates = self._match(batch)
+        for i, existing in updates:
+            self._update(batch.row(i), existing)
+        self._insert(batch, inserts)  # last: it may finish in the background
+
+    def _good(self, batch: Batch) -> Batch:
+        """The batch without its bad rows (which are rejected, in file order)."""
+        if not batch.problems:
+            return batch
+        for i in sorted(batch.problems):
+            self._reject(batch.lines[i], batch.cells[i], batch.problems[i])
+        return batch.take([i for i in range(batch.n) if i not in batch.problems])
 
     def _rejected(self, row: Row) -> bool:
         if not row.problems:
             return False
+        self._reject(row.line, row.cells, row.problems)
+        return True
+
+    def _rejected_at(self, batch: Batch, i: int) -> bool:
+        problems = batch.problems.get(i)
+        if not problems:
+            return False
+        self._reject(batch.lines[i], batch.cells[i], problems)
+        return True
+
+    def _reject(self, line: int, cells: list, problems: list) -> None:
         self.summary.rejected += 1
-        for p in row.problems:
+        for p in problems:
             self.summary.problem(p)
         if self.rejects_path is not None:
-            self._write_reject(row)
-        return True
+            self._write_reject(line, cells, problems)
 
     # -- references and entity rules ---------------------------------------------------------
     def _resolve(self, rows: list[Row]) -> None:
@@ -342,6 +394,21 @@ class Job:
                 row.bad(getattr(exc, "field", None) and self.plan.column_of(exc.field),
                         getattr(exc, "value", None), exc.message)
 
+    def _finalise_columns(self, batch: Batch) -> None:
+        """Leads and accounts: the entity's rules for new records, row by row on the columns."""
+        entity, s = self.entity, self.s
+        view = ColumnView(batch)
+        for i in range(batch.n):
+            view.i = i
+            try:
+                rules.before_create(s, entity, view, source="import")
+            except CrmError as exc:
+                batch.bad(i, getattr(exc, "field", None) and self.plan.column_of(exc.field),
+                          getattr(exc, "value", None), exc.message)
+        if "owner" in self.pos:
+            owner = self.owner
+            batch.cols["owner"] = [v or owner for v in batch.column("owner")]
+
     def _opportunity(self, row: Row) -> None:
         cols, refs = row.cols, self.refs
         created = cols.get("created_at") or self.now
@@ -408,131 +475,193 @@ class Job:
                     "done_at is in the future")
 
     # -- matching ----------------------------------------------------------------------------
-    def _match(self, rows: list[Row]):
-        inserts: list[Row] = []
-        updates: list[tuple[Row, dict]] = []
+    def _match(self, batch: Batch) -> tuple[list[int], list[tuple[int, dict]]]:
+        """Rows to insert, and (row, existing record) pairs to update; rejects the rest."""
+        n = batch.n
+        inserts: list[int] = []
+        updates: list[tuple[int, dict]] = []
         if not self.keys:
-            return rows, updates
-        found = [matching.candidates(self.conn, self.table, key, [r.cols for r in rows])
-                 for key in self.keys]
-        pending: list[dict] = [{} for _ in self.keys]  # key -> line, rows inserted by this chunk
-        for row in rows:
+            return list(range(n)), updates
+        keys = lookups = self.keys
+        ready = batch.ready["keys"] if batch.ready else self._key_values(batch)
+        values, asked = ready
+        if self.filters is None:
+            self.filters = matching.key_filters(
+                self.conn, self.table, lookups, max(CHUNK, self.inp.size // 64),
+                existing_limit=max(100_000, self.inp.size // 8)) or False
+            asked = None
+        if asked is None:  # the values to look up: those the filters cannot rule out
+            asked = [f.maybe(vals) for f, vals in zip(self.filters, values)] if self.filters \
+                else values
+        found = [matching.candidates(self.conn, self.table, key, vals)
+                 for key, vals in zip(lookups, asked)]
+        pending: list[dict] = [{} for _ in keys]  # key -> line, rows inserted by this chunk
+        first_id, lines, matched = self.first_id, self.lines, self.matched
+        ranges = range(len(keys))
+        for i in range(n):
             hits: dict[int, str] = {}
             duplicate = None
-            for k, key in enumerate(self.keys):
-                value = key.of(row.cols)
+            for k in ranges:
+                value = values[k][i]
                 if value is None:
                     continue
                 if value in pending[k]:
-                    duplicate = (key.label, pending[k][value])
+                    duplicate = (keys[k].label, pending[k][value])
                     break
-                existing = found[k].get(value, [])
+                existing = found[k].get(value) if found[k] else None
+                if not existing:
+                    continue
                 if len(existing) > 1:
+                    key = keys[k]
                     ids = ", ".join(str(m["id"]) for m in existing[:10])
-                    row.bad(self.plan.column_of(key.parts[0].field), _show(value),
-                            f"{key.label} matches {len(existing)} {self.entity}s (ids {ids}); "
-                            "match on another field with --match")
+                    batch.bad(i, self.plan.column_of(key.parts[0].field), _show(value),
+                              f"{key.label} matches {len(existing)} {self.entity}s (ids {ids}); "
+                              "match on another field with --match")
                     break
                 for m in existing:
                     rid = m["id"]
-                    if rid >= self.first_id:
-                        duplicate = (key.label, self.lines[rid - self.first_id])
-                    elif rid in self.matched:
-                        duplicate = (key.label, self.matched[rid])
+                    if rid >= first_id:
+                        duplicate = (keys[k].label, lines[rid - first_id])
+                    elif rid in matched:
+                        duplicate = (keys[k].label, matched[rid])
                     else:
-                        hits[rid] = key.label
+                        hits[rid] = keys[k].label
                 if duplicate:
                     break
             if duplicate:
                 label, line = duplicate
-                row.bad(None, None, f"same {label} as line {line} of this file")
-            elif not row.problems and len(hits) > 1:
+                batch.bad(i, None, None, f"same {label} as line {line} of this file")
+            elif len(hits) > 1 and i not in batch.problems:
                 detail = " but ".join(f"{label} matches {self.entity} {rid}"
                                       for rid, label in hits.items())
-                row.bad(None, None, detail)
-            if self._rejected(row):
+                batch.bad(i, None, None, detail)
+            if self._rejected_at(batch, i):
                 continue
             if not hits:
-                for k, key in enumerate(self.keys):
-                    value = key.of(row.cols)
+                line = batch.lines[i]
+                for k in ranges:
+                    value = values[k][i]
                     if value is not None:
-                        pending[k][value] = row.line
-                inserts.append(row)
+                        pending[k][value] = line
+                inserts.append(i)
                 continue
             rid, label = next(iter(hits.items()))
-            self.matched[rid] = row.line
+            matched[rid] = batch.lines[i]
             how = self.options.on_conflict
             if how == "skip":
                 self.summary.skipped += 1
             elif how == "update":
-                record = next(m for k in range(len(self.keys)) for ms in found[k].values()
+                record = next(m for k in ranges for ms in found[k].values()
                               for m in ms if m["id"] == rid)
-                updates.append((row, record))
+                updates.append((i, record))
             else:
-                row.bad(self.plan.column_of(self.keys[0].parts[0].field) if label ==
-                        self.keys[0].label else None, None,
-                        f"{label} matches existing {self.entity} {rid} (use --on-conflict "
-                        "update or skip)")
-                self.matched.pop(rid, None)
-                self._rejected(row)
+                batch.bad(i, self.plan.column_of(keys[0].parts[0].field) if label ==
+                          keys[0].label else None, None,
+                          f"{label} matches existing {self.entity} {rid} (use --on-conflict "
+                          "update or skip)")
+                matched.pop(rid, None)
+                self._rejected_at(batch, i)
+        if self.filters:  # what the table will hold: the new rows, and the updated ones
+            written = inserts + [i for i, _ in updates]
+            for f, vals in zip(self.filters, values):
+                f.add([vals[i] for i in written])
         return inserts, updates
 
+    def _key_values(self, batch: Batch) -> tuple[list, list | None]:
+        """Each key's value per row, and those to look up in the store (None: not known
+        yet, before the first chunk has built the filters)."""
+        values = [matching.key_values(key, batch.cols, batch.n) for key in self.keys]
+        if self.filters is None:
+            return values, None
+        if not self.filters:
+            return values, values
+        return values, [f.maybe(vals) for f, vals in zip(self.filters, values)]
+
     # -- writing -----------------------------------------------------------------------------
-    def _insert(self, rows: list[Row]) -> None:
+    def _insert(self, batch: Batch, rows: list[int]) -> None:
+        """Insert rows `rows` of the batch (bind-processed beforehand, or now), in bulk."""
         if not rows:
             return
-        pos, template, process = self.pos, self.template, self.inserter.process
-        batch = []
-        for row in rows:
-            values = template.copy()
-            for column, value in row.cols.items():
-                values[pos[column]] = value
-            rid = self.next_id
-            self.next_id += 1
-            values[pos["id"]] = rid
-            if values[pos["created_at"]] is None:
-                values[pos["created_at"]] = self.now
-            if row.extra:
-                values[pos["extra"]] = row.extra
-            if self.entity == "lead":
-                values[pos["score"]] = self._lead_score(row.cols)
-            batch.append(process(values))
-            self.lines.append(row.line)
-            row.record_id = rid
-        self.inserter.insert(batch)
-        self.summary.inserted += len(rows)
+        prepared = batch.ready["insert"] if batch.ready else None
+        if prepared is None:
+            if len(rows) < batch.n:
+                batch = batch.take(rows)
+            rows = None
+            prepared = self._prepare_insert(batch)
+        first = self.next_id
+        n = len(rows) if rows is not None else batch.n
+        self.next_id += n
+        self.inserter.insert_prepared(prepared, rows, more={"id": list(range(first, first + n))},
+                                      ids=(first, first + n - 1))
+        lines = batch.lines if rows is None else [batch.lines[i] for i in rows]
+        self.lines.extend(lines)
+        self.summary.inserted += n
         if self.entity == "opportunity":
-            self._stage_history(rows)
+            self.history.append((batch, first))
 
-    def _lead_score(self, cols: dict) -> int:
-        view = SimpleNamespace(email=cols.get("email"), phone=cols.get("phone"),
-                               company=cols.get("company"), title=cols.get("title"),
-                               first_name=cols.get("first_name"), last_name=cols.get("last_name"),
-                               source=cols.get("source"), employees=cols.get("employees"))
-        return lead_rules.score(view, 0, None, self.now)
+    def _prepare_insert(self, batch: Batch):
+        """The batch's rows as the table's columns (defaults, the lead score), bind-processed."""
+        template = dict(zip(self.columns, self.template))
+        columns: dict[str, list] = {}
+        for name, col in batch.cols.items():
+            if name not in self.pos or name == "id":
+                continue
+            default = template.get(name)
+            if name == "created_at":
+                default = self.now
+            columns[name] = col if default is None else \
+                [default if v is None else v for v in col]
+        if batch.extra is not None and any(batch.extra):
+            columns["extra"] = batch.extra
+        if self.entity == "lead":
+            columns["score"] = self._lead_scores(batch)
+        constants = {name: (self.now if name == "created_at" else value)
+                     for name, value in template.items() if name not in columns and name != "id"}
+        return self.inserter.prepare(batch.n, columns, constants)
 
-    def _stage_history(self, rows: list[Row]) -> None:
-        """Each new deal's creation, and for closed deals their close, as StageChange rows."""
+    def _lead_scores(self, batch: Batch) -> list[int]:
+        """Each new lead's score, by the rule every lead is scored by (no activities yet)."""
+        cols, n, now, score = batch.cols, batch.n, self.now, lead_rules.score
+        empty = [None] * n
+        view = SimpleNamespace()
+        out = []
+        for email, phone, company, title, first, last, source, employees in zip(
+                *(cols.get(c, empty) for c in _LEAD_SCORE_FIELDS)):
+            view.email, view.phone, view.company, view.title = email, phone, company, title
+            view.first_name, view.last_name, view.source = first, last, source
+            view.employees = employees
+            out.append(score(view, 0, None, now))
+        return out
+
+    def _stage_history(self) -> None:
+        """Each new deal's creation, and for closed deals their close, as StageChange rows
+        (once the deals are in the table: the rows refer to them)."""
+        if not self.history:
+            return
         table = StageChange.__table__
         if not hasattr(self, "_changes"):
             columns = ["opportunity_id", "from_stage_id", "to_stage_id", "at", "source",
                        "created_at", "updated_at", "version"]
             self._changes = bulk.RowInserter(self.conn, table, columns)
         out = []
-        for row in rows:
-            cols = row.cols
-            stage = self.refs.stage_by_id(cols["pipeline_id"], cols["stage_id"])
-            created = cols["created_at"]
-            if stage.kind == "open":
-                steps = [(None, stage.id, created)]
-            else:
-                first = next((st for st in self.refs.stages(cols["pipeline_id"])
-                              if st.kind == "open"), None)
-                steps = ([(None, first.id, created)] if first else []) + \
-                    [(first.id if first else None, stage.id, cols["closed_at"])]
-            for from_id, to_id, at in steps:
-                out.append(self._changes.process([row.record_id, from_id, to_id, at, "import",
-                                                  self.now, self.now, 1]))
+        for batch, first_id in self.history:
+            cols = batch.cols
+            empty = [None] * batch.n
+            for i, (pipeline_id, stage_id, created, closed_at) in enumerate(zip(
+                    cols["pipeline_id"], cols["stage_id"], cols["created_at"],
+                    cols.get("closed_at", empty))):
+                stage = self.refs.stage_by_id(pipeline_id, stage_id)
+                if stage.kind == "open":
+                    steps = [(None, stage.id, created)]
+                else:
+                    first = next((st for st in self.refs.stages(pipeline_id)
+                                  if st.kind == "open"), None)
+                    steps = ([(None, first.id, created)] if first else []) + \
+                        [(first.id if first else None, stage.id, closed_at)]
+                for from_id, to_id, at in steps:
+                    out.append(self._changes.process([first_id + i, from_id, to_id, at,
+                                                      "import", self.now, self.now, 1]))
+        self.history = []
         self._changes.insert(out)
 
     def _update(self, row: Row, existing) -> None:
@@ -580,17 +709,8 @@ class Job:
         """After the last chunk: history rows, activity side effects, the batch's counts."""
         s, conn = self.s, self.conn
         s.flush()
-        if self.next_id > self.first_id:  # one history row per new record, in one statement
-            from crmtui.store.models import ChangeLog
-
-            log = ChangeLog.__table__
-            chosen = select(literal(self.entity), self.table.c.id, literal("import"),
-                            literal(f"batch {self.batch.id}"),
-                            literal(self.now, type_=log.c.at.type), literal("import"),
-                            literal(self.owner, type_=log.c.actor.type)).where(
-                self.table.c.id.between(self.first_id, self.next_id - 1))
-            conn.execute(insert(log).from_select(
-                ["entity", "record_id", "action", "new", "at", "source", "actor"], chosen))
+        if self.next_id > self.first_id and not self.logged:  # (else written chunk by chunk)
+            conn.execute(self._history_rows(self.first_id, self.next_id - 1))
         if self.entity == "activity" and self.summary.inserted:
             self._activity_effects()
         batch = self.batch
@@ -604,6 +724,19 @@ class Job:
                        "created": dict(self.summary.created), "first_id": self.first_id,
                        "last_id": self.next_id - 1}
         s.flush()
+
+    def _history_rows(self, first_id, last_id):
+        """One ChangeLog row ("import", batch N) per record inserted with ids first..last."""
+        from crmtui.store.models import ChangeLog
+
+        log = ChangeLog.__table__
+        chosen = select(literal(self.entity), self.table.c.id, literal("import"),
+                        literal(f"batch {self.batch.id}"),
+                        literal(self.now, type_=log.c.at.type), literal("import"),
+                        literal(self.owner, type_=log.c.actor.type)).where(
+            self.table.c.id.between(first_id, last_id))
+        return insert(log).from_select(
+            ["entity", "record_id", "action", "new", "at", "source", "actor"], chosen)
 
     def _activity_effects(self) -> None:
         """Imported activities move their deals' and leads' last activity time and lead scores."""
@@ -623,9 +756,9 @@ class Job:
             lead_rules.refresh_score(self.s, self.s.get(Lead, lead_id))
 
     # -- rejects -------------------------------------------------------------------------------
-    def _write_reject(self, row: Row) -> None:
+    def _write_reject(self, line: int, cells: list, problems: list) -> None:
         reason = "; ".join((f"{p.column}: " if p.column else "") + p.reason
-                           for p in row.problems)
+                           for p in problems)
         if self.rejects is None:
             self.summary.rejects_file = str(self.rejects_path)
             encoding = "utf-8-sig" if self.inp.encoding.startswith("utf-16") else \
@@ -642,11 +775,11 @@ class Job:
         fh, writer = self.rejects
         if writer is not None:
             width = len(self.plan.header)
-            cells = list(row.cells[:width]) + [""] * (width - len(row.cells))
-            writer.writerow(cells + [reason, row.line] + list(row.cells[width:]))
+            shown = list(cells[:width]) + [""] * (width - len(cells))
+            writer.writerow(shown + [reason, line] + list(cells[width:]))
         else:
-            obj = {h: c for h, c in zip(self.plan.header, row.cells) if c != ""}
-            obj.update({"_reason": reason, "_line": row.line})
+            obj = {h: c for h, c in zip(self.plan.header, cells) if c != ""}
+            obj.update({"_reason": reason, "_line": line})
             fh.write(json.dumps(obj, ensure_ascii=False) + "\n")
 
     def close_rejects(self, *, keep: bool) -> None:
