@@ -118,7 +118,11 @@ class DateColumn:
         hit = self.cache.get(text)
         if hit is not None:
             return hit
-        value = self.finish(self.read(text))
+        try:
+            value = self.finish(self.read(text))
+        except OverflowError:  # 9999-12-31T23:59-10:00 is past the last date in UTC
+            raise Invalid(f"{text!r} is outside the dates that can be stored "
+                          "(years 1 to 9999, in UTC)") from None
         if len(self.cache) > 50_000:
             self.cache.clear()
         self.cache[text] = value

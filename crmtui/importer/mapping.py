@@ -181,13 +181,16 @@ def import_fields(entity: str) -> dict[str, FieldSpec]:
 def _alias_table(entity: str) -> dict[str, tuple[str, int]]:
     """normalised header -> (field, rank): 0 the field's own name, 1 an alias, 2 secondary."""
     table: dict[str, tuple[str, int]] = {}
+    fields = import_fields(entity)
     for name, aliases in ALIASES.get(entity, {}).items():
+        if name not in fields:  # a common alias of a field this entity lacks (activity notes)
+            continue
         for alias in aliases.split("|"):
             rank = 2 if alias.startswith("~") else 1
             key = norm(alias.lstrip("~"))
             if key and key not in table:
                 table[key] = (name, rank)
-    for name in import_fields(entity):
+    for name in fields:
         table[norm(name)] = (name, 0)
     return table
 

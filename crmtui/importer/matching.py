@@ -117,6 +117,11 @@ def keys_for(entity: str, requested: list[str] | None, mapped: set[str]) -> list
     return keys
 
 
+def external_id_key(entity: str) -> Key:
+    """The key of a record's external id (exact, like everywhere)."""
+    return Key("external_id", [Part("external_id", "exact", import_fields(entity)["external_id"].col)])
+
+
 def key_values(key: Key, cols: dict[str, list], n: int) -> list[tuple | None]:
     """`key.of(row)` for every row of a batch, computed column by column."""
     parts = [_part_values(part, cols, n) for part in key.parts]

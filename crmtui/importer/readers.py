@@ -38,6 +38,8 @@ EXTENSIONS = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".json": "json", ".js
 SAMPLE_CHARS = 64 * 1024
 _SEP_LINE = re.compile(r'^\s*"?sep=(.)"?\s*$', re.IGNORECASE)
 _READ = 1 << 20
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _raise_field_limit() -> None:
@@ -317,6 +319,18 @@ class JsonRows(Rows):
             cells[i] = value
         return line, cells
 
+    def _json_error(self, exc: Exception, line: int) -> Invalid:
+        what = "nested too deeply" if isinstance(exc, RecursionError) else \
+            "a number too long to read" if "digits" in str(exc) else str(exc)
+        return Invalid(f"{self.inp.name}, line {line}: not valid JSON: {what}")
+
+    def _check_text(self, obj, line: int) -> None:
+        if not _text_ok(obj):
+            raise Invalid(f"{self.inp.name}, line {line}: a string holds a lone UTF-16 "
+                          "surrogate (\\ud800-\\udfff), which is not text",
+                          hint="the program that wrote the file split an emoji or other "
+                               "character in two; fix or remove that value")
+
     def _read(self, n: int) -> str:
         try:
             return self.text.read(n)
@@ -337,10 +351,15 @@ class JsonRows(Rows):
             if not text:
                 continue
             try:
-                yield number, self.decoder.decode(text)
+                obj = self.decoder.decode(text)
             except json.JSONDecodeError as exc:
                 raise Invalid(f"{self.inp.name}, line {number}: not valid JSON: {exc.msg} "
                               f"(column {exc.colno})") from None
+            except (ValueError, RecursionError) as exc:
+                raise self._json_error(exc, number) from None
+            if _SURROGATE_ESCAPE.search(text):
+                self._check_text(obj, number)
+            yield number, obj
 
     def _array(self):
         buf, pos, line, eof, want = "", 0, 1, False, 1 << 16
@@ -375,6 +394,12 @@ class JsonRows(Rows):
                           hint="JSON files hold an array of objects; JSON Lines one object "
                                "per line (--format jsonl)")
 
+        def close() -> None:
+            nonlocal pos
+            pos += 1
+            if skip_space() != "":
+                fail("more text after the closing ']'")
+
         if skip_space() != "[":
             fail("expected '[' at the start")
         pos += 1
@@ -382,9 +407,11 @@ class JsonRows(Rows):
         while True:
             ch = skip_space()
             if ch == "]" and first:
+                close()
                 return
             if not first:
                 if ch == "]":
+                    close()
                     return
                 if ch != ",":
                     fail("expected ',' or ']' after an object")
@@ -400,10 +427,25 @@ class JsonRows(Rows):
                 except json.JSONDecodeError as exc:
                     if not more():
                         fail(f"{exc.msg}")
+                except (ValueError, RecursionError) as exc:
+                    raise self._json_error(exc, line) from None
             start_line = line
+            if _SURROGATE_ESCAPE.search(buf, pos, end):
+                self._check_text(obj, start_line)
             line += buf.count("\n", pos, end)
             pos = end
             yield start_line, obj
+
+
+def _text_ok(value) -> bool:
+    """No lone surrogate anywhere (JSON can spell one, \\ud800; it is not text)."""
+    if isinstance(value, str):
+        return not _SURROGATE.search(value)
+    if isinstance(value, dict):
+        return all(_text_ok(k) and _text_ok(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(_text_ok(v) for v in value)
+    return True
 
 
 def _flatten(obj: dict) -> Iterator[tuple[str, str]]:

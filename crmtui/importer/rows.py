@@ -183,11 +183,14 @@ class ColumnView:
         return [(c, col[self.i]) for c, col in self.cols.items() if col[self.i] is not None]
 
 
-def reason_of(exc: CrmError, field_name: str) -> str:
-    """An error's message without the `field: ` prefix (the column is reported beside it)."""
+def reason_of(exc: CrmError, field_name: str, value: object = None) -> str:
+    """An error's message without the `field: ` prefix (the column is reported beside it),
+    a long value quoted in it shortened (the value is reported beside it too)."""
     text = exc.message
     if text.startswith(field_name + ": "):
         text = text[len(field_name) + 2:]
+    if isinstance(value, str) and len(value) > 80 and len(text) > 200:
+        text = text.replace(repr(value), repr(value[:59] + "…"))
     hint = getattr(exc, "hint", None)
     return f"{text} ({hint})" if hint and "--" in hint else text
 
@@ -247,13 +250,13 @@ class RowBuilder:
         columns = list(zip(*cells)) if cells else []
         texts = {i: self._clean(columns[i]) for i, *_ in self.steps}
         surplus = self._surplus(cells) if self.csv_like else {}
-        keep = _non_empty(list(texts.values()), len(cells))
+        keep = _non_empty(list(texts.values()), len(cells), surplus)
         if keep is not None:  # some rows are empty: build the rest
             lines = [lines[k] for k in keep]
             cells = [cells[k] for k in keep]
             texts = {i: [col[k] for k in keep] for i, col in texts.items()}
             where = {k: new for new, k in enumerate(keep)}
-            surplus = {where[k]: n for k, n in surplus.items() if k in where}
+            surplus = {where[k]: n for k, n in surplus.items()}
         batch = Batch(lines, cells)
         for k, n in surplus.items():
             batch.bad(k, None, None, f"the row has {n} values but the header has {width} "
@@ -316,7 +319,7 @@ class RowBuilder:
                     except StopImport:
                         raise
                     except CrmError as exc:
-                        batch.bad(k, src, text, reason_of(exc, name))
+                        batch.bad(k, src, text, reason_of(exc, name, text))
             batch.cols[spec.col] = out
             batch.texts[spec.col] = texts
 
@@ -368,14 +371,14 @@ def clean_cell(text: str, csv_like: bool) -> str:
     return text
 
 
-def _non_empty(columns: list[list[str]], n: int) -> list[int] | None:
+def _non_empty(columns: list[list[str]], n: int, surplus: dict[int, int]) -> list[int] | None:
     """Indexes of the rows with a value in some column (None: all of them)."""
     if not columns:
-        keep = []
+        keep = sorted(surplus)
     elif any(all(col) for col in columns):  # a column with a value in every row
         return None
     elif len(columns) == 1:
-        keep = [k for k, t in enumerate(columns[0]) if t]
+        keep = [k for k, t in enumerate(columns[0]) if t or k in surplus]
     else:
-        keep = [k for k, row in enumerate(zip(*columns)) if any(row)]
+        keep = [k for k, row in enumerate(zip(*columns)) if any(row) or k in surplus]
     return None if len(keep) == n else keep

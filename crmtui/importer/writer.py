@@ -26,17 +26,20 @@ from __future__ import annotations
 import csv
 import json
 import os
+import sqlite3
 from array import array
+from contextlib import contextmanager
 from datetime import datetime, time, timezone
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Callable
 
 from sqlalchemy import bindparam, insert, literal, select
+from sqlalchemy.exc import IntegrityError
 
 from crmtui.domain import dates, leads as lead_rules, records, rules
 from crmtui.domain.identity import current_user
-from crmtui.errors import CrmError, Invalid
+from crmtui.errors import Conflict, CrmError, Invalid
 from crmtui.importer import convert, mapping, matching
 from crmtui.importer.options import ImportOptions, Summary
 from crmtui.importer.readers import Input, parse_delimiter
@@ -80,7 +83,7 @@ def run(store: Store, options: ImportOptions, *, stdin=None,
         if on_plan:
             on_plan(inp, plan, keys)
         try:
-            with store.write() as s:
+            with store.write() as s, _unchecked_rule(options.entity):
                 job = Job(s, inp, plan, keys, options, summary, progress)
                 job.run()
                 _describe_plan(summary, plan)
@@ -106,6 +109,19 @@ def run(store: Store, options: ImportOptions, *, stdin=None,
         if job is not None:
             job.close_rejects(keep=committed)
         inp.close()
+
+
+@contextmanager
+def _unchecked_rule(entity: str):
+    """A constraint the store enforces and the rows were not checked against: the import
+    stops with a message instead of a traceback (and is rolled back like any failure)."""
+    try:
+        yield
+    except (IntegrityError, sqlite3.IntegrityError) as exc:
+        raise Conflict(f"the import of {entity}s stopped: the store refused a row "
+                       f"({getattr(exc, 'orig', exc)}); nothing was imported",
+                       hint="please report this: the import should have named the row") \
+            from None
 
 
 def _describe_plan(summary: Summary, plan: mapping.Plan) -> None:
@@ -141,6 +157,10 @@ class Job:
         self.lines = array("q")  # line of each inserted row, by id - first_id
         self.matched: dict[int, int] = {}  # existing record id -> line that matched it
         self.filters: list | None | bool = None  # matching.KeyFilter per key, once needed
+        # external ids are unique: checked apart when rows are not matched on them
+        self.unique = matching.external_id_key(options.entity) if "external_id" in \
+            plan.fields() and not any(k.parts[0].col == "external_id" and len(k.parts) == 1
+                                      for k in keys) else None
         self.columns = [c.name for c in self.table.columns]
         self.pos = {c: i for i, c in enumerate(self.columns)}
         self.inserter = None  # created by run()
@@ -480,9 +500,10 @@ class Job:
         n = batch.n
         inserts: list[int] = []
         updates: list[tuple[int, dict]] = []
-        if not self.keys:
+        if not self.keys and not self.unique:
             return list(range(n)), updates
-        keys = lookups = self.keys
+        keys = self.keys
+        lookups = keys + ([self.unique] if self.unique else [])
         ready = batch.ready["keys"] if batch.ready else self._key_values(batch)
         values, asked = ready
         if self.filters is None:
@@ -495,7 +516,7 @@ class Job:
                 else values
         found = [matching.candidates(self.conn, self.table, key, vals)
                  for key, vals in zip(lookups, asked)]
-        pending: list[dict] = [{} for _ in keys]  # key -> line, rows inserted by this chunk
+        pending: list[dict] = [{} for _ in lookups]  # key -> line, rows written by this chunk
         first_id, lines, matched = self.first_id, self.lines, self.matched
         ranges = range(len(keys))
         for i in range(n):
@@ -535,14 +556,19 @@ class Job:
                 detail = " but ".join(f"{label} matches {self.entity} {rid}"
                                       for rid, label in hits.items())
                 batch.bad(i, None, None, detail)
+            if self.unique and i not in batch.problems and \
+                    (not hits or self.options.on_conflict == "update"):
+                self._check_unique(batch, i, values[-1][i], found[-1], pending[-1],
+                                   next(iter(hits)) if hits else None)
             if self._rejected_at(batch, i):
                 continue
-            if not hits:
-                line = batch.lines[i]
-                for k in ranges:
+            if not hits or self.options.on_conflict == "update":  # this row will be written:
+                line = batch.lines[i]  # a later row with one of its keys matches it
+                for k in range(len(lookups)):
                     value = values[k][i]
                     if value is not None:
                         pending[k][value] = line
+            if not hits:
                 inserts.append(i)
                 continue
             rid, label = next(iter(hits.items()))
@@ -570,12 +596,37 @@ class Job:
     def _key_values(self, batch: Batch) -> tuple[list, list | None]:
         """Each key's value per row, and those to look up in the store (None: not known
         yet, before the first chunk has built the filters)."""
-        values = [matching.key_values(key, batch.cols, batch.n) for key in self.keys]
+        lookups = self.keys + ([self.unique] if self.unique else [])
+        values = [matching.key_values(key, batch.cols, batch.n) for key in lookups]
         if self.filters is None:
             return values, None
         if not self.filters:
             return values, values
         return values, [f.maybe(vals) for f, vals in zip(self.filters, values)]
+
+    def _check_unique(self, batch: Batch, i: int, value, found: dict, pending: dict,
+                      target: int | None) -> None:
+        """External ids are unique per record type, also when rows are matched on something
+        else: a row that would give another record's external id to a new or updated one
+        is refused (the database would refuse the whole import)."""
+        if value is None:
+            return
+        column = self.plan.column_of("external_id")
+        if value in pending:
+            batch.bad(i, column, value[0], f"same external_id as line {pending[value]} of "
+                                           "this file")
+            return
+        for m in found.get(value, ()):
+            rid = m["id"]
+            if rid == target:
+                continue
+            if rid >= self.first_id:
+                batch.bad(i, column, value[0], f"same external_id as line "
+                                               f"{self.lines[rid - self.first_id]} of this file")
+            else:
+                batch.bad(i, column, value[0], f"external id {value[0]!r} already belongs to "
+                                               f"{self.entity} {rid} (external ids are unique)")
+            return
 
     # -- writing -----------------------------------------------------------------------------
     def _insert(self, batch: Batch, rows: list[int]) -> None:
@@ -688,10 +739,13 @@ class Job:
                                 source="import")
                     obj.extra = extra
                     records.touch(self.s, self.entity, obj)
-        except CrmError as exc:
+        except (CrmError, IntegrityError) as exc:
             self.s.expire(obj)
-            row.bad(getattr(exc, "field", None) and self.plan.column_of(exc.field), None,
-                    exc.message)
+            if isinstance(exc, IntegrityError):  # a unique value another record holds
+                row.bad(None, None, f"conflicts with another {self.entity}: {exc.orig}")
+            else:
+                row.bad(getattr(exc, "field", None) and self.plan.column_of(exc.field), None,
+                        exc.message)
             self.matched.pop(obj.id, None)
             self._rejected(row)
             return
