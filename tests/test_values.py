@@ -80,3 +80,15 @@ def test_domain_of_and_split_name():
     assert values.domain_of("https://www.acme.com/about") == "acme.com"
     assert values.split_name("Ada King Lovelace") == ("Ada King", "Lovelace")
     assert values.split_name("Cher") == ("", "Cher")
+
+
+def test_dates_beyond_the_calendar_are_refused_not_crashed():
+    with pytest.raises(Invalid, match="years 1 to 9999"):
+        dates.parse_when("9999-12-31T23:59-10:00")
+    with pytest.raises(Invalid, match="years 1 to 9999"):
+        dates.parse_when("0001-01-01T00:00+05:00")
+
+
+def test_whole_numbers_fit_their_columns_on_every_backend(cli):
+    result = cli("lead", "add", "Big Co", "--employees", "99999999999", code=1)
+    assert "at most 2147483647" in result.stderr

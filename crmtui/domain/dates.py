@@ -106,6 +106,13 @@ def _friendly(text: str, field: str, now: datetime) -> datetime:
 
 
 def parse_date(value: object, field: str = "date", *, now: datetime | None = None) -> date:
+    try:
+        return _parse_date(value, field, now=now)
+    except (OverflowError, ValueError):  # e.g. past year 9999 once moved to UTC
+        raise _bad(field, value, " (it is outside the years 1 to 9999)") from None
+
+
+def _parse_date(value: object, field: str = "date", *, now: datetime | None = None) -> date:
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
@@ -130,6 +137,14 @@ def parse_date(value: object, field: str = "date", *, now: datetime | None = Non
 def parse_when(value: object, field: str = "due", *, now: datetime | None = None,
                default_time: time = DEFAULT_DUE_TIME) -> datetime:
     """A point in time, returned aware in UTC. Dates without a time get `default_time` local."""
+    try:
+        return _parse_when(value, field, now=now, default_time=default_time)
+    except (OverflowError, ValueError):
+        raise _bad(field, value, " (it is outside the years 1 to 9999)") from None
+
+
+def _parse_when(value: object, field: str, *, now: datetime | None,
+                default_time: time) -> datetime:
     now = now or local_now()
     tz = now.tzinfo or timezone.utc
     if isinstance(value, datetime):

@@ -62,7 +62,7 @@ def coerce(s: Session, spec: FieldSpec, raw: object, *, pipeline_id: int | None 
     if kind == "url":
         return values.parse_url(raw, spec.name)
     if kind == "int":
-        return values.parse_int(raw, spec.name)
+        return values.parse_int(raw, spec.name, maximum=values.INT32_MAX)
     if kind == "money":
         return values.to_minor(values.parse_money(raw, spec.name))
     if kind == "percent":

@@ -14,6 +14,7 @@ from functools import lru_cache
 from crmtui.errors import Invalid
 
 MINOR_PER_MAJOR = 100  # money is stored in cents (two decimal places) for every currency
+INT32_MAX = 2**31 - 1  # whole-number fields (head counts) are 32-bit columns
 INT64_MAX = 2**63 - 1  # the largest whole number (or amount in cents) the store can hold
 _MONEY_MAX = Decimal(INT64_MAX) / MINOR_PER_MAJOR
 _CURRENCY_SIGNS = "$€£¥₹₩₽₺฿₫₪₦₴"

@@ -246,7 +246,7 @@ def make(spec: FieldSpec, *, decimal_comma: bool) -> Callable[[str], object] | N
     if kind == "url":
         return lambda v: values.parse_url(v, name)
     if kind == "int":
-        return lambda v: values.parse_int(v, name)
+        return lambda v: values.parse_int(v, name, maximum=values.INT32_MAX)
     if kind == "money":
         return lambda v: values.to_minor(values.parse_money(v, name, decimal_comma=decimal_comma))
     if kind == "percent":
