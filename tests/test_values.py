@@ -92,3 +92,13 @@ def test_dates_beyond_the_calendar_are_refused_not_crashed():
 def test_whole_numbers_fit_their_columns_on_every_backend(cli):
     result = cli("lead", "add", "Big Co", "--employees", "99999999999", code=1)
     assert "at most 2147483647" in result.stderr
+
+
+def test_phone_region_setting(cli, crm_home):
+    from crmtui import config
+
+    crm_home.mkdir(exist_ok=True)
+    (crm_home / "config.toml").write_text('phone_region = "GB"\n')
+    config.load.cache_clear()
+    assert values.parse_phone("020 7946 0958") == "+442079460958"
+    config.load.cache_clear()

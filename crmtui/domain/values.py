@@ -120,7 +120,9 @@ def parse_email(value: object, field: str = "email") -> str:
 
 
 def parse_phone(value: object, field: str = "phone", region: str | None = None) -> str:
-    """Normalise to E.164 (+15551234567) when the number can be read; otherwise keep it as given."""
+    """Normalise to E.164 (+15551234567) when the number can be read; otherwise keep it as given.
+
+    A number without +CC is read in `phone_region` of the settings (default US)."""
     text = str(value).strip()
     if text[:1] == "+":
         fast = _international_phone(text)
@@ -131,7 +133,11 @@ def parse_phone(value: object, field: str = "phone", region: str | None = None) 
     import phonenumbers
 
     try:
-        number = phonenumbers.parse(text, region or ("US" if not text.startswith("+") else None))
+        if region is None and not text.startswith("+"):
+            from crmtui import config
+
+            region = str(config.get("phone_region", "US")).upper()
+        number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:
         return text
     if phonenumbers.is_valid_number(number):
