@@ -421,11 +421,12 @@ def test_numbers_too_big_to_store_are_bad_values_not_crashes(cli, tmp_path, stor
     path.write_text("Email,Employees\n"
                     "a@x.com,99999999999999999999\n"
                     f"b@x.com,{'9' * 5000}\n"
-                    "c@x.com,9223372036854775807\n")
+                    "c@x.com,2147483647\n"  # head counts are 32-bit columns: the largest
+                    "d@x.com,2147483648\n")  # one fits, the next is a bad value
     before = snapshot(store_db)
     result, out = _import(cli, path)
     assert out["status"] == "failed"
-    assert [e["line"] for e in out["errors"]] == [2, 3]
+    assert [e["line"] for e in out["errors"]] == [2, 3, 5]
     assert "at most" in out["errors"][0]["reason"] or "from" in out["errors"][0]["reason"]
     assert len(out["errors"][1]["reason"]) < 200  # the 5,000 digits are not echoed back
     assert snapshot(store_db) == before
