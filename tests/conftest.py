@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 from tests import pgserver
 
-_PG = {"server": None, "eligible": 0, "error": None}
+_PG = {"server": None, "eligible": 0, "ran": 0, "error": None}
 
 
 def _pg_wanted() -> bool:
@@ -75,6 +75,11 @@ def pytest_sessionfinish(session, exitstatus):
               "could not run: psycopg is not installed (pip install -e '.[test]')")
 
 
+def pytest_terminal_summary(terminalreporter):
+    terminalreporter.write_line(f"backends: sqlite; postgresql: {_PG['ran']} tests ran on it"
+                                + ("" if _PG["ran"] else " (" + pytest_report_header(None) + ")"))
+
+
 def pytest_report_header(config):
     if not _pg_wanted():
         return "backends: sqlite (CRMTUI_TEST_PG=0)"
@@ -97,6 +102,7 @@ def crm_home(tmp_path, monkeypatch, backend):
         monkeypatch.delenv(var, raising=False)
     if backend == "postgresql":
         monkeypatch.setenv("CRMTUI_DB", _pg_server().new_database())
+        _PG["ran"] += 1
     monkeypatch.setenv("TZ", "UTC")
     from crmtui import config
     from crmtui.commands.common import state
