@@ -33,6 +33,29 @@ def make_demo(path: Path) -> None:
         store.close()
 
 
+def demo_store_fixtures():
+    """`demo_template` (one demo database per session) and `store` (a fresh copy per test,
+    clocks frozen): `demo_template, store = demo_store_fixtures()` in a test module."""
+    import pytest
+
+    @pytest.fixture(scope="session")
+    def demo_template(tmp_path_factory):
+        path = tmp_path_factory.mktemp("demo") / "template.db"
+        make_demo(path)
+        return path
+
+    @pytest.fixture
+    def store(demo_template, tmp_path, monkeypatch, crm_home):
+        from crmtui.store.migrate import open_store
+
+        freeze(monkeypatch)
+        s = open_store(str(copy_store(demo_template, tmp_path / "demo.db")))
+        yield s
+        s.close()
+
+    return demo_template, store
+
+
 def copy_store(template: Path, target: Path) -> Path:
     """A fresh copy of a closed template database (not a live store: a file copy is safe)."""
     shutil.copyfile(template, target)

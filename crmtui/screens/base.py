@@ -54,8 +54,8 @@ class Work:
     def crm(self) -> "CrmApp":
         return self.app  # type: ignore[return-value]
 
-    def _run(self, fn: Callable, done: Callable | None, error: Callable | None, write: bool,
-             always: bool) -> None:
+    def _in_worker(self, fn: Callable, done: Callable | None, error: Callable | None,
+                   write: bool, always: bool) -> None:
         worker = get_current_worker()
         app = self.app
         store = app.store
@@ -80,8 +80,9 @@ class Work:
 
     def read(self, fn: Callable[[Any], Any], done: Callable | None = None, *,
              group: str = "read", exclusive: bool = True, error: Callable | None = None) -> Worker:
-        return self.run_worker(lambda: self._run(fn, done, error, False, False), thread=True,
-                               group=group, exclusive=exclusive, exit_on_error=False)
+        return self.run_worker(self._guarded(fn, done, error, False, False),
+                               thread=True, group=group, exclusive=exclusive,
+                               exit_on_error=False)
 
     def write(self, fn: Callable[[Any], Any], done: Callable | None = None, *,
               error: Callable | None = None) -> Worker:
@@ -97,8 +98,21 @@ class Work:
             return run
 
         return self.run_worker(
-            lambda: self._run(fn, finish(done), finish(error or self.show_error), True, True),
+            self._guarded(fn, finish(done), finish(error or self.show_error), True, True),
             thread=True, group="write", exclusive=False, exit_on_error=False)
+
+    def _guarded(self, *args) -> Callable[[], None]:
+        """The worker's body: a bug in the plumbing itself is shown, never swallowed by a
+        worker that does not exit the app on error."""
+        def job():
+            try:
+                self._in_worker(*args)
+            except Exception as exc:
+                try:
+                    self.app.call_from_thread(self.show_error, translate(exc))
+                except RuntimeError:
+                    pass
+        return job
 
     def show_error(self, exc: CrmError) -> None:
         self.app.notify(error_text(exc), title="Not done", severity="error", markup=False,

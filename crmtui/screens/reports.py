@@ -207,12 +207,12 @@ class OptionsDialog(CrmModal):
     @on(Input.Submitted)
     def _submitted(self, event) -> None:
         event.stop()
-        self._run()
+        self.apply()
 
     @on(Button.Pressed, "#run")
     def _run_pressed(self, event) -> None:
         event.stop()
-        self._run()
+        self.apply()
 
     @on(Button.Pressed, "#reset")
     def _reset(self, event) -> None:
@@ -224,17 +224,21 @@ class OptionsDialog(CrmModal):
         event.stop()
         self.dismiss(None)
 
-    def _run(self) -> None:
+    def apply(self) -> None:
+        """Check the options with the domain (parsers and the report's own checks); close
+        with them when they hold, else say why under the inputs."""
         values = self.collect()
         spec = self.spec
         clock = self.crm.clock
+        error = self.query_one("#error", Static)
+        error.update("")
 
         def check(s):
             options = parse_options(values, spec, clock)
             spec.compute(s, options)  # the report's own checks (e.g. --from after --to)
 
         self.read(check, lambda _: self.dismiss(values), group="options-check",
-                  error=lambda exc: self.query_one("#error", Static).update(Text(error_text(exc))))
+                  error=lambda exc: error.update(Text(error_text(exc))))
 
 
 class ReportsScreen(CrmScreen):
