@@ -335,6 +335,37 @@ def test_form_validates_inline_with_the_domain_messages(store):
         assert opp.amount_minor == 1_234_550
 
 
+def test_an_invalid_value_stays_visible_on_one_line(store):
+    from tests.tui_helpers import screen_text
+
+    async def go():
+        app = make_app(store, start="deals")
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(pilot)
+            app.new_record("opportunity")
+            await settle(pilot)
+            form = app.screen
+            form.query_one("#in-amount").focus()
+            await type_text(pilot, "12.345")
+            await pilot.pause(0.4)
+            await settle(pilot)
+            amount = form.query_one("#in-amount")
+            focused = (amount.has_class("-invalid"), amount.region.height,
+                       amount.content_region.height)
+            form.query_one("#in-name").focus()  # blurred, still invalid
+            await settle(pilot)
+            blurred = (amount.region.height, amount.content_region.height)
+            row = form.query_one("#row-amount")
+            return focused, blurred, row.has_class("-invalid"), screen_text(app)
+
+    focused, blurred, row_marked, shown = run(go())
+    assert focused == (True, 1, 1)
+    assert blurred == (1, 1)
+    assert row_marked
+    line = next(line for line in shown.splitlines() if "Amount" in line)
+    assert "12.345" in line  # what was typed is still on the screen, on the field's line
+
+
 def test_a_write_by_another_process_never_touches_an_unsaved_form(store):
     with store.read() as s:
         lead_id = s.scalars(select(Lead).order_by(Lead.id)).first().id

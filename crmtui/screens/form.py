@@ -132,6 +132,7 @@ class FormScreen(CrmScreen):
         padding-top: 0;
     }
     FormScreen .field.-required > Label { color: $text; text-style: bold; }
+    FormScreen .field.-invalid > Label { color: $text-error; }
     FormScreen .field > Vertical { width: 1fr; height: auto; }
     FormScreen Input {
         border: none;
@@ -140,7 +141,14 @@ class FormScreen(CrmScreen):
         background: $boost;
     }
     FormScreen Input:focus { border: none; background: $primary 20%; }
-    FormScreen Input.-invalid { background: $error 20%; }
+    /* one line even when invalid: Textual's own `Input.-invalid` rule draws a tall border,
+       which in a one-line input leaves no room for the text */
+    FormScreen Input.-invalid, FormScreen Input.-invalid:focus,
+    FormScreen Input:ansi.-invalid, FormScreen Input:ansi.-invalid:focus {
+        border: none;
+        background: $error 20%;
+        color: $text-error;
+    }
     FormScreen TextArea { height: 4; border: none; background: $boost; }
     FormScreen TextArea:focus { background: $primary 20%; }
     FormScreen Select > SelectCurrent { border: none; height: 1; padding: 0 1; }
@@ -306,6 +314,7 @@ class FormScreen(CrmScreen):
         msg.set_class(error, "-error")
         widget = self.query_one(f"#in-{name}")
         widget.set_class(error, "-invalid")
+        self.query_one(f"#row-{name}").set_class(error, "-invalid")
         if error:
             self.errors[name] = text
         else:
