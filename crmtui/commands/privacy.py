@@ -53,5 +53,8 @@ def erase(target: Target, yes: YesOpt = False, json_: JsonOpt = False):
         output.write(output.dumps(result))
     else:
         output.note(f"erased {result['leads']} lead(s), {result['contacts']} contact(s), "
-                    f"{result['activities']} activities; {result['history_rows']} history rows "
-                    "scrubbed")
+                    f"{result['activities']} activities, {result['accounts_renamed']} account(s) "
+                    f"named after them; their name removed from "
+                    f"{result['opportunities_renamed']} deal(s) and "
+                    f"{result['activities_scrubbed']} other activities; "
+                    f"{result['history_rows']} history rows scrubbed")

@@ -765,6 +765,7 @@ class Job:
         s.flush()
         if self.next_id > self.first_id and not self.logged:  # (else written chunk by chunk)
             conn.execute(self._history_rows(self.first_id, self.next_id - 1))
+        bulk.ids_used(conn, self.table, self.next_id - 1)
         if self.entity == "activity" and self.summary.inserted:
             self._activity_effects()
         batch = self.batch
