@@ -63,10 +63,10 @@ def print_error(error: BaseException) -> None:
 def _translate(exc: Exception) -> errors.CrmError | None:
     """Driver errors a user can act on, as CrmErrors (locked, read-only, disk full, corrupt)."""
     module = type(exc).__module__
-    if not (module.startswith("sqlalchemy") or module.startswith("sqlite3")):
+    if not module.startswith(("sqlalchemy", "sqlite3", "psycopg")):
         return None
     text = str(getattr(exc, "orig", exc))
-    if "locked" in text or "busy" in text:
+    if "locked" in text or "busy" in text or "lock timeout" in text:
         return errors.StoreError(f"the database stayed busy too long: {text}",
                                  hint="another program holds a long write; try again")
     if "readonly" in text or "read-only" in text:
@@ -76,6 +76,10 @@ def _translate(exc: Exception) -> errors.CrmError | None:
                                  hint="run `crm db check`; restore a backup if it fails")
     if "disk" in text and "full" in text:
         return errors.StoreError(f"the disk is full: {text}")
+    if "could not connect" in text or "connection refused" in text.lower() \
+            or "server closed the connection" in text:
+        return errors.StoreError(f"cannot reach the database server: {text}",
+                                 hint="check the --db / CRMTUI_DB URL and that the server runs")
     return None
 
 

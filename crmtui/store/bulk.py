@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from itertools import islice, repeat
 from typing import Callable, Iterable, Iterator
 
-from sqlalchemy import JSON, Table, func, insert, select
+from sqlalchemy import JSON, Table, func, insert, select, text
 from sqlalchemy.engine import Connection
 
 CHUNK = 5_000
@@ -40,7 +40,24 @@ def insert_rows(conn: Connection, table: Table, rows: Iterable[dict], *, size: i
 
 
 def next_id(conn: Connection, table: Table) -> int:
-    return (conn.scalar(select(func.max(table.c.id))) or 0) + 1
+    """The first id of a block of rows inserted with explicit ids, in a write transaction
+    (which holds the writer lock, so nobody else inserts until it ends). On PostgreSQL the
+    block starts past the id sequence too; `ids_used` moves the sequence past the block."""
+    after_max = (conn.scalar(select(func.max(table.c.id))) or 0) + 1
+    if conn.dialect.name != "postgresql":
+        return after_max
+    nextval = conn.scalar(text(f"SELECT nextval(pg_get_serial_sequence('{table.name}', 'id'))"))
+    return max(after_max, nextval)
+
+
+def ids_used(conn: Connection, table: Table, last_id: int) -> None:
+    """Rows up to `last_id` were inserted with explicit ids: later inserts that take their
+    id from PostgreSQL's sequence must start after them (no-op elsewhere)."""
+    if conn.dialect.name != "postgresql":
+        return
+    conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                      "greatest(:last, (SELECT coalesce(max(id), 1) FROM "
+                      f"{table.name})))"), {"last": last_id})
 
 
 # -- driver-level bulk inserts (the import path) ------------------------------------------

@@ -4,6 +4,11 @@ Every SQLite connection gets WAL, a busy timeout, foreign keys and synchronous=F
 Transactions are begun by us, not by the driver: readers get a plain `BEGIN`, writers
 `BEGIN IMMEDIATE` so that two writers queue on the busy timeout instead of failing with
 "database is locked" when a deferred read lock cannot be upgraded (DESIGN.md 5.1).
+
+PostgreSQL gets the same rule: a write transaction first takes one transaction-level
+advisory lock, so writers queue (for at most the busy timeout) instead of racing. Without
+it two edits of one record read the same version and the second fails as a conflict
+although nobody was stale, and a bulk import could not know which ids are its own.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from crmtui.paths import is_url
 
 BUSY_TIMEOUT_MS = 10_000
 WRITE_OPTION = "crmtui_write"
+WRITER_LOCK = 0x63726D74  # "crmt": the one advisory lock every PostgreSQL writer takes
 
 
 def sqlite_url(path: Path | str) -> str:
@@ -35,9 +41,20 @@ def make_engine(target: str, *, foreign_keys: bool = True) -> Engine:
         _install_sqlite_rules(engine, foreign_keys=foreign_keys)
         return engine
     try:
-        return create_engine(url, pool_pre_ping=True)
+        engine = create_engine(url, pool_pre_ping=True)
     except Exception as exc:  # unknown dialect, missing driver
         raise StoreError(f"cannot use database {target!r}: {exc}") from exc
+    if engine.dialect.name == "postgresql":
+        _install_postgresql_rules(engine)
+    return engine
+
+
+def _install_postgresql_rules(engine: Engine) -> None:
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        if conn.get_execution_options().get(WRITE_OPTION):
+            conn.exec_driver_sql(f"SET LOCAL lock_timeout = {BUSY_TIMEOUT_MS}")
+            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITER_LOCK})")
 
 
 def _install_sqlite_rules(engine: Engine, *, foreign_keys: bool) -> None:
