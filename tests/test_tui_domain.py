@@ -242,3 +242,47 @@ def test_watcher_sees_commits_from_other_connections(store):
         assert not watcher.changed()
     finally:
         watcher.close()
+
+
+def test_history_and_timeline_speak_in_fields_and_formatted_values(store, cli):
+    from crmtui.domain import related, timeline
+
+    with store.write() as s:
+        acme = records.create(s, "account", {"name": "Acme"}).id
+        beta = records.create(s, "account", {"name": "Beta"}).id
+        deal = records.create(s, "opportunity", {"name": "Big", "amount": "27,000",
+                                                 "account": str(acme)}).id
+    with store.write() as s:
+        records.update(s, "opportunity", deal, {"amount": "26000", "account": "Beta",
+                                                "probability": "40"})
+        version = s.get(Opportunity, deal).version
+    with store.read() as s:
+        texts = [e["text"] for e in timeline.events(s, "opportunity", deal)]
+        page = related.for_record(s, "opportunity", s.get(Opportunity, deal))
+        machine = timeline.history(s, "opportunity", deal)
+        human = timeline.history(s, "opportunity", deal, human=True)
+    assert any(t.startswith("amount: 27,000.00 -> 26,000.00") for t in texts), texts
+    assert any(t.startswith("account: Acme -> Beta") for t in texts), texts
+    assert any(t.startswith("probability: - -> 40%") for t in texts), texts
+    assert not any("_minor" in t or "account_id" in t for t in texts)
+    by_field = {h["field"]: h for h in machine if h["action"] == "edit"}
+    assert (by_field["amount"]["old"], by_field["amount"]["new"]) == ("27000.00", "26000.00")
+    assert (by_field["account_id"]["old"], by_field["account_id"]["new"]) == (str(acme),
+                                                                              str(beta))
+    human_by_field = {h["field"]: h for h in human if h["action"] == "edit"}
+    assert human_by_field["amount"]["new"] == "26,000.00"
+    assert human_by_field["account"]["new"] == "Beta"
+    assert [e["text"] for e in page["timeline"]] == texts  # the record page and `show`
+
+    out = cli("history", f"opp:{deal}").stdout
+    assert "27,000.00" in out and "26,000.00" in out and "amount_minor" not in out
+    data = cli.json("history", f"opp:{deal}")
+    assert {"field": "amount", "old": "27000.00", "new": "26000.00"}.items() <= \
+        next(h for h in data if h["field"] == "amount").items()
+
+    with pytest.raises(Conflict) as caught, store.write() as s:
+        records.update(s, "opportunity", deal, {"name": "Bigger"},
+                       expected_version=version - 1)
+    assert "amount" in caught.value.message and "amount_minor" not in caught.value.message
+    assert "account_id" not in caught.value.message
+

@@ -22,6 +22,7 @@ def history(target: Annotated[str, typer.Argument(help="lead:12, account:Acme, o
         raise Invalid(f"{target!r}: write TYPE:REF, e.g. lead:12 or account:Acme")
     kind, ref = target.split(":", 1)
     entity = entity_name(kind)
+    fmt = output.pick(json_, jsonl)
     with store_session() as s:
         try:
             record_id = refs.resolve(s, entity, ref).id
@@ -29,8 +30,7 @@ def history(target: Annotated[str, typer.Argument(help="lead:12, account:Acme, o
             if not ref.strip().isdigit():
                 raise
             record_id = int(ref)  # a deleted record still has its history
-        rows = timeline.history(s, entity, record_id, limit)
-    fmt = output.pick(json_, jsonl)
+        rows = timeline.history(s, entity, record_id, limit, human=fmt == "table")
     output.emit(output.human_times(rows) if fmt == "table" else rows, fmt,
                 [("at", "When"), ("action", "What"), ("field", "Field"), ("old", "Old"),
                  ("new", "New"), ("source", "Via"), ("actor", "By")],

@@ -168,7 +168,10 @@ def check_version(s: Session, entity: str, obj, expected_version: int | None) ->
     if recent:
         last = recent[0]
         who = f" by {last.actor}" if last.actor else ""
-        what = ", ".join(sorted({c.field for c in recent if c.field and c.at == last.at})) or last.action
+        from crmtui.domain.timeline import field_label
+
+        what = ", ".join(sorted({field_label(entity, c.field) for c in recent
+                                 if c.field and c.at == last.at})) or last.action
         detail = f"; last change{who} via {last.source} at {dates.human(last.at)}: {what}"
     else:
         detail = f"; it was last updated at {dates.human(obj.updated_at)}"

@@ -1,17 +1,108 @@
-"""A record's timeline: its activities, stage changes and edits, newest first."""
+"""A record's timeline: its activities, stage changes and edits, newest first.
+
+The edit history stores store columns and their values as text (`amount_minor`, `2700000`);
+everything that shows it goes through `field_label` and `shown_value`, so people read field
+names and values as the rest of the app and the CLI print them (`amount`, `27,000.00`), and
+`--json` gets the keys and forms of a record's JSON (`amount`, `"27000.00"`).
+"""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from sqlalchemy import desc, select
 from sqlalchemy.orm import Session
 
-from crmtui.domain import dates
+from crmtui.domain import dates, values
+from crmtui.domain.fields import FIELDS, FieldSpec
 from crmtui.store.models import Activity, ChangeLog, Stage, StageChange
 
 # a stage move also rewrites these columns; the "stage" event already tells the story
 SHOWN_AS_STAGE_MOVES = {"stage_id", "stage_entered_at", "closed_at"}
 LINK_COLUMN = {"lead": Activity.lead_id, "account": Activity.account_id,
                "contact": Activity.contact_id, "opportunity": Activity.opportunity_id}
+
+
+def spec_of_column(entity: str, column: str | None) -> FieldSpec | None:
+    """The field stored in `column` (`amount_minor` -> amount), if it is one."""
+    for spec in FIELDS.get(entity, ()):
+        if spec.col == column:
+            return spec
+    return None
+
+
+def field_label(entity: str, column: str | None) -> str | None:
+    """What people call the field stored in `column`: `amount`, `account`, `due`."""
+    spec = spec_of_column(entity, column)
+    return spec.name if spec is not None else column
+
+
+def json_field(entity: str, column: str | None) -> str | None:
+    """The key of a record's JSON that holds this column's value (`amount`, `account_id`)."""
+    spec = spec_of_column(entity, column)
+    if spec is None:
+        return column
+    return f"{spec.name}_id" if spec.kind == "ref" else spec.name
+
+
+def _minor(raw: str) -> int | None:
+    try:
+        return int(raw)
+    except ValueError:  # written by something else: show it as it is
+        return None
+
+
+def json_value(entity: str, column: str | None, raw: str | None) -> str | None:
+    """A logged value in the form of a record's JSON (amounts in the major unit)."""
+    spec = spec_of_column(entity, column)
+    if raw is None or spec is None or spec.kind != "money":
+        return raw
+    minor = _minor(raw)
+    return values.money_str(minor) if minor is not None else raw
+
+
+def _moment(raw: str) -> str:
+    """A logged timestamp (ISO, UTC) as the CLI's tables show times: local, to the minute."""
+    try:
+        return dates.human(datetime.fromisoformat(raw.replace("Z", "+00:00")))
+    except ValueError:
+        return raw
+
+
+class Shown:
+    """Turns logged values into what people read; names of referenced records fetched once."""
+
+    def __init__(self, s: Session):
+        from crmtui.domain.serialize import Names
+
+        self.names = Names(s)
+
+    def value(self, entity: str, column: str | None, raw: str | None) -> str:
+        if raw is None or raw == "":
+            return "-"
+        spec = spec_of_column(entity, column)
+        if spec is None:
+            if column is not None and column.endswith("_at"):
+                return _moment(raw)
+            return raw
+        if spec.kind == "money":
+            minor = _minor(raw)
+            return values.money_human(minor) if minor is not None else raw
+        if spec.kind == "ref":
+            record_id = _minor(raw)
+            name = self.names.name(spec.ref, record_id) if record_id is not None else None
+            return name if name is not None else f"#{raw}"
+        if spec.kind == "datetime":
+            return _moment(raw)
+        if spec.kind == "percent":
+            return f"{raw}%"
+        return raw
+
+    def change(self, entity: str, column: str | None, old: str | None,
+               new: str | None) -> str:
+        """`amount: 27,000.00 -> 26,000.00`"""
+        return (f"{field_label(entity, column)}: {self.value(entity, column, old)} -> "
+                f"{self.value(entity, column, new)}")
 
 
 def events(s: Session, entity: str, record_id: int, limit: int = 30) -> list[dict]:
@@ -40,12 +131,12 @@ def events(s: Session, entity: str, record_id: int, limit: int = 30) -> list[dic
         select(ChangeLog).where(ChangeLog.entity == entity, ChangeLog.record_id == record_id)
         .order_by(desc(ChangeLog.id)).limit(limit)
     ).all()
+    shown = Shown(s)
     for e in edits:
         if entity == "opportunity" and e.field in SHOWN_AS_STAGE_MOVES:
             continue
         if e.action == "edit" and e.field:
-            text = f"{e.field}: {e.old if e.old is not None else '-'} -> " \
-                   f"{e.new if e.new is not None else '-'}"
+            text = shown.change(entity, e.field, e.old, e.new)
         else:
             detail = e.new or e.old
             text = e.action + (f" {detail}" if detail else "")
@@ -57,11 +148,26 @@ def events(s: Session, entity: str, record_id: int, limit: int = 30) -> list[dic
 
 
 
-def history(s: Session, entity: str, record_id: int, limit: int | None = None) -> list[dict]:
-    """Every recorded change of one record, newest first (the append-only edit history)."""
+def history(s: Session, entity: str, record_id: int, limit: int | None = None, *,
+            human: bool = False) -> list[dict]:
+    """Every recorded change of one record, newest first (the append-only edit history).
+
+    Fields and values as a record's JSON has them (`amount`, "27000.00"); with `human`, as
+    people read them (`amount`, "27,000.00"; `account`, the account's name)."""
     query = (select(ChangeLog).where(ChangeLog.entity == entity, ChangeLog.record_id == record_id)
              .order_by(desc(ChangeLog.id)))
     if limit:
         query = query.limit(limit)
-    return [{"at": dates.iso(c.at), "action": c.action, "field": c.field, "old": c.old,
-             "new": c.new, "source": c.source, "actor": c.actor} for c in s.scalars(query)]
+    shown = Shown(s) if human else None
+    out = []
+    for c in s.scalars(query):
+        if shown is not None and c.field:
+            field, old, new = (field_label(entity, c.field),
+                               shown.value(entity, c.field, c.old) if c.old is not None else None,
+                               shown.value(entity, c.field, c.new) if c.new is not None else None)
+        else:
+            field, old, new = (json_field(entity, c.field), json_value(entity, c.field, c.old),
+                               json_value(entity, c.field, c.new))
+        out.append({"at": dates.iso(c.at), "action": c.action, "field": field, "old": old,
+                    "new": new, "source": c.source, "actor": c.actor})
+    return out
