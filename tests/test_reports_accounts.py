@@ -148,3 +148,49 @@ def test_empty_store_reports(store):
         k.report(name)  # no division by zero, nothing raised
     assert k.report("accounts")["segments"][0] == {"segment": "A", "accounts": 0,
                                                    "won_amount": "0.00", "share": None}
+
+
+def test_accounts_converts_exactly_and_rounds_once(store, crm_home):
+    """Converted amounts are summed exactly and rounded once at the end, never per account
+    and never through floats: two accounts each won EUR 0.50 at 1.005 = 50.25 cents."""
+    k = Kit(store)
+    write_config(crm_home, '[rates]\nEUR = "1.005"\n')
+    acme, beta = k.account("Acme"), k.account("Beta")
+    k.deal("a", "0.50", path=[START, ("Won", "2026-02-01")], account_id=acme, currency="EUR")
+    k.deal("b", "0.50", path=[START, ("Won", "2026-02-02")], account_id=beta, currency="EUR")
+    k.deal("o", "0.50", path=[START], account_id=beta, currency="EUR")
+    result = k.report("accounts")
+    assert result["won_amount"] == "1.01"  # 100.5 cents, rounded half-up once
+    assert [(r["account"], r["won_amount"], r["open_amount"]) for r in result["rows"]] == [
+        ("Acme", "0.50", "0.00"), ("Beta", "0.50", "0.50")]
+    # Beta comes in before 80 % is reached: both are A, their sum converted once
+    assert result["segments"][0] == {"segment": "A", "accounts": 2, "won_amount": "1.01",
+                                     "share": 1.0}
+
+
+def test_accounts_json_counts_are_integers(cli, store):
+    """The serialised JSON (on both backends): counts are JSON integers, amounts strings.
+    (On PostgreSQL counts used to line up with numeric sums in a UNION and came out as
+    "2.00".)"""
+    import json
+
+    k = Kit(store)
+    acme, beta, _ = (k.account(n) for n in ("Acme", "Beta", "Gamma"))
+    old = ("Prospecting", "2020-01-02")
+    k.deal("a1", "5000", path=[old, ("Won", "2020-02-01")], account_id=acme)
+    k.deal("a2", "3000", path=[old, ("Won", "2020-03-01")], account_id=acme)
+    k.deal("b1", "1500", path=[old, ("Won", "2020-02-01")], account_id=beta)
+    text = cli("report", "accounts", "--json").stdout
+    assert '"customers": 2,' in text and '"accounts": 3,' in text and '"at_risk": 2,' in text
+    result = json.loads(text)
+    for key in ("accounts", "customers", "at_risk", "at_risk_days"):
+        assert type(result[key]) is int, (key, result[key])
+    for seg in result["segments"]:
+        assert type(seg["accounts"]) is int, seg
+    for row in result["rows"] + result["at_risk_rows"]:
+        assert type(row["won_deals"]) is int and type(row["open_deals"]) is int, row
+        assert type(row["id"]) is int and isinstance(row["won_amount"], str), row
+    assert [(r["account"], r["won_deals"], r["won_amount"]) for r in result["rows"]] == [
+        ("Acme", 2, "8000.00"), ("Beta", 1, "1500.00")]
+    assert [s["accounts"] for s in result["segments"]] == [1, 1, 0]
+    assert (result["won_amount"], result["at_risk_amount"]) == ("9500.00", "9500.00")

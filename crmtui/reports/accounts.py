@@ -17,8 +17,9 @@ Keys: `accounts` (in scope), `customers`, `won_amount`, `segments` (`segment`,
 (`id`, `account`, `segment`, `won_amount`, `won_deals`, `share`, `cumulative_share`,
 `open_amount`, `open_deals`, `last_activity_at`, `last_closed_at`), `at_risk_days`,
 `at_risk` (count), `at_risk_amount` (their won amount) and `at_risk_rows` (largest first,
-same keys). Converted amounts are summed per account and currency, then converted (to the
-cent).
+same keys). Amounts are summed exactly per account and currency in SQL, then converted
+with Decimal arithmetic and rounded half-up to the cent once, as every report does; counts are
+integers. Ranking (and so the segments) uses the converted won amount computed in SQL.
 """
 
 from __future__ import annotations
@@ -27,8 +28,8 @@ from datetime import timedelta
 from decimal import Decimal
 
 from sqlalchemy import (
-    BigInteger, Float, Integer, String, and_, case, cast, exists, func, literal, literal_column,
-    null, or_, select, union_all,
+    BigInteger, Numeric, String, and_, case, cast, exists, func, literal, literal_column, null,
+    or_, select, union_all,
 )
 from sqlalchemy.orm import Session
 
@@ -55,44 +56,53 @@ def compute(s: Session, options: ReportOptions | None = None) -> dict:
     if ctx.options.owner:
         scope.append(o.account_id.in_(select(Account.id).where(*ctx.owner_is(Account.owner))))
 
-    # deals in other currencies: tallied, then left out
+    # deals per currency: those without a rate are tallied, then left out; the others get
+    # a won and an open column each below, summed exactly in cents
     is_won = and_(o.stage_id.in_(won_ids), *ctx.time_range(o.closed_at))
+    is_open = o.stage_id.in_(open_ids)
+    present = []
     for currency, n, minor in s.execute(
             select(o.currency, func.count(), func.sum(o.amount_minor))
-            .where(*scope, or_(is_won, o.stage_id.in_(open_ids)), o.currency.not_in(included))
-            .group_by(o.currency)):
-        ctx.exclude(currency, n, minor)
+            .where(*scope, or_(is_won, is_open)).group_by(o.currency)):
+        if ctx.factor(currency) is None:
+            ctx.exclude(currency, n, minor)
+        elif n:
+            present.append((currency or base.DEFAULT_CURRENCY).upper())
+    present = sorted(set(present))
+    factors = [ctx.factor(cur) for cur in present]
 
-    pac = (select(o.account_id.label("account_id"), o.currency.label("currency"),
-                  func.sum(case((is_won, o.amount_minor), else_=0)).label("won_minor"),
-                  func.sum(case((is_won, 1), else_=0)).label("won_n"),
-                  func.sum(case((o.stage_id.in_(open_ids), o.amount_minor), else_=0))
-                  .label("open_minor"),
-                  func.sum(case((o.stage_id.in_(open_ids), 1), else_=0)).label("open_n"),
-                  func.max(case((o.stage_id.in_(closed_ids), o.closed_at))).label("closed"))
-           .where(*scope, o.stage_id.in_(won_ids + open_ids + closed_ids),
-                  o.currency.in_(included))
-           .group_by(o.account_id, o.currency).cte("pac"))
+    def per_currency(condition, prefix):
+        return [func.sum(case((and_(condition, o.currency == cur), o.amount_minor), else_=0))
+                .label(f"{prefix}{i}") for i, cur in enumerate(present)]
 
-    def converted(col):
-        return case(*[(pac.c.currency == cur, col if factor == 1 else
-                       cast(func.round(col * float(factor)), Integer))
-                      for cur, factor in ctx.rates.items()], else_=0)
+    def count_of(condition):
+        return cast(func.sum(case((condition, 1), else_=0)), BigInteger)
 
-    pa = (select(pac.c.account_id, func.sum(converted(pac.c.won_minor)).label("value"),
-                 func.sum(pac.c.won_n).label("won_n"),
-                 func.sum(converted(pac.c.open_minor)).label("open_value"),
-                 func.sum(pac.c.open_n).label("open_n"), func.max(pac.c.closed).label("closed"))
-          .group_by(pac.c.account_id).cte("pa"))
-    running = func.sum(pa.c.value).over(order_by=(pa.c.value.desc(), pa.c.account_id),
-                                        rows=(None, 0))
-    ranked = (select(pa.c.account_id, pa.c.value, pa.c.won_n, pa.c.open_value, pa.c.open_n,
-                     pa.c.closed, (running - pa.c.value).label("before"),
-                     func.sum(pa.c.value).over().label("total"))
-              .where(pa.c.value > 0).cte("ranked"))
-    segment = case((ranked.c.before < ranked.c.total * float(SEGMENTS[0][1]), literal("A")),
-                   (ranked.c.before < ranked.c.total * float(SEGMENTS[1][1]), literal("B")),
-                   else_=literal("C"))
+    pa = (select(o.account_id.label("account_id"), *per_currency(is_won, "w"),
+                 *per_currency(is_open, "p"), count_of(is_won).label("won_n"),
+                 count_of(is_open).label("open_n"),
+                 func.max(case((o.stage_id.in_(closed_ids), o.closed_at))).label("closed"))
+          .where(*scope, o.stage_id.in_(won_ids + open_ids + closed_ids),
+                 o.currency.in_(included))
+          .group_by(o.account_id).cte("pa"))
+    won_cols = [pa.c[f"w{i}"] for i in range(len(present))]
+    open_cols = [pa.c[f"p{i}"] for i in range(len(present))]
+
+    # The won amount in the report currency, for ranking and segments only: exact on
+    # PostgreSQL (numeric), in floating point on SQLite. Every amount shown is converted
+    # from the exact per-currency sums in Python instead (`_exact`), rounded once.
+    terms = [col if factor == 1 else col * literal(factor, Numeric())
+             for col, factor in zip(won_cols, factors)]
+    value = sum(terms[1:], terms[0]) if terms else literal(0)
+    valued = select(*pa.c, value.label("value")).cte("valued")
+    v = valued.c
+    running = func.sum(v.value).over(order_by=(v.value.desc(), v.account_id), rows=(None, 0))
+    ranked = (select(*v, (running - v.value).label("before"),
+                     func.sum(v.value).over().label("total"))
+              .where(v.value > 0).cte("ranked"))
+    segment = case(*[(ranked.c.before < ranked.c.total * literal(share, Numeric()),
+                      literal(name)) for name, share in SEGMENTS if share is not None],
+                   else_=literal(SEGMENTS[-1][0]))
     segmented = select(*ranked.c, segment.label("segment")).cte("segmented")
     r = segmented.c
     a = Activity
@@ -100,8 +110,10 @@ def compute(s: Session, options: ReportOptions | None = None) -> dict:
                                                       a.done_at >= ctx.ts(cutoff)))
     at_risk = and_(r.open_n == 0, or_(r.closed.is_(None), r.closed < ctx.ts(cutoff)),
                    ~recent_activity)
-    cols = (r.account_id, r.value, r.won_n, r.open_value, r.open_n, r.closed, r.before,
-            r.total, r.segment)
+    w = [r[f"w{i}"] for i in range(len(present))]
+    p = [r[f"p{i}"] for i in range(len(present))]
+    cols = (r.account_id, r.value, r.won_n, r.open_n, r.closed, r.before, r.total, r.segment,
+            *w, *p)
 
     def part(name, *columns):
         return literal_column(f"'{name}'").label("part"), *columns
@@ -114,43 +126,56 @@ def compute(s: Session, options: ReportOptions | None = None) -> dict:
     def nothing(*types):  # typed NULLs, so every backend can line up the UNION's columns
         return [cast(null(), type_) for type_ in types]
 
-    blanks = nothing(BigInteger, BigInteger, BigInteger, base.TS, Float, Float)
+    def totals(seg):  # account id, value, count, open_n, closed, before, total, segment, w, p
+        return (*nothing(BigInteger), func.sum(r.value), cast(func.count(), BigInteger),
+                *nothing(BigInteger, base.TS, Numeric, Numeric), seg,
+                *[func.sum(col) for col in w], *nothing(*[Numeric] * len(p)))
+
     statement = union_all(
-        select(*part("segment", blanks[0], func.sum(r.value), func.count(), *blanks[1:],
-                     r.segment)).group_by(r.segment),
+        select(*part("segment", *totals(r.segment))).group_by(r.segment),
         select(*part("top", *largest())),
-        select(*part("risk_total", blanks[0], func.sum(r.value), func.count(), *blanks[1:],
-                     cast(null(), String))).where(at_risk),
+        select(*part("risk_total", *totals(cast(null(), String)))).where(at_risk),
         select(*part("risk", *largest(at_risk))),
     )
     segments = {}
     top, risky = [], []
-    at_risk_count, at_risk_value, total_value = 0, 0, 0
-    for part_name, account_id, value, n, open_value, open_n, closed, before, total, seg \
-            in s.execute(statement):
+    at_risk_count, at_risk_value = 0, Decimal(0)
+    k = len(present)
+    for row in s.execute(statement) if present else ():
+        part_name, account_id, rank, n, open_n, closed, before, total, seg = row[:9]
+        won = _exact(row[9:9 + k], factors)
         if part_name == "segment":
-            segments[seg] = (n, value or 0)
-            total_value += value or 0
+            segments[seg] = (int(n or 0), won)
         elif part_name == "risk_total":
-            at_risk_count, at_risk_value = n or 0, value or 0
+            at_risk_count, at_risk_value = int(n or 0), won
         else:
-            row = {"id": account_id, "segment": seg, "won_amount": value, "won_deals": n,
-                   "before": before, "total": total, "open_amount": open_value,
-                   "open_deals": open_n, "last_closed_at": closed}
+            row = {"id": account_id, "segment": seg, "won_amount": won,
+                   "won_deals": int(n or 0), "rank": rank, "before": before, "total": total,
+                   "open_amount": _exact(row[9 + k:], factors), "open_deals": int(open_n or 0),
+                   "last_closed_at": closed}
             (top if part_name == "top" else risky).append(row)
     _names_and_activity(ctx, top + risky)
     customers = sum(n for n, _ in segments.values())
+    total_value = sum((amount for _, amount in segments.values()), Decimal(0))
     n_accounts = s.scalar(select(func.count()).select_from(Account)
                           .where(*ctx.owner_is(Account.owner)))
     return ctx.result(
-        accounts=n_accounts, customers=customers, won_amount=base.money(total_value),
+        accounts=int(n_accounts or 0), customers=customers,
+        won_amount=base.money(total_value),
         segments=[{"segment": name, "accounts": segments.get(name, (0, 0))[0],
                    "won_amount": base.money(segments.get(name, (0, 0))[1]),
                    "share": base.ratio(segments.get(name, (0, 0))[1], total_value)}
                   for name, _ in SEGMENTS],
-        rows=[_row(x) for x in top], at_risk_days=days, at_risk=at_risk_count,
-        at_risk_amount=base.money(at_risk_value), at_risk_rows=[_row(x) for x in risky],
+        rows=[_row(x, total_value) for x in top], at_risk_days=days, at_risk=at_risk_count,
+        at_risk_amount=base.money(at_risk_value),
+        at_risk_rows=[_row(x, total_value) for x in risky],
     )
+
+
+def _exact(sums, factors) -> Decimal:
+    """Exact cents (possibly fractional) in the report currency from per-currency sums."""
+    return sum((Decimal(amount or 0) * factor for amount, factor in zip(sums, factors)),
+               Decimal(0))
 
 
 def _names_and_activity(ctx, rows: list[dict]) -> None:
@@ -168,7 +193,7 @@ def _names_and_activity(ctx, rows: list[dict]) -> None:
         row["last_activity_at"] = last.get(row["id"])
 
 
-def _row(x: dict) -> dict:
+def _row(x: dict, total_value: Decimal) -> dict:
     def stamp(value):
         if value is None:
             return None
@@ -181,15 +206,16 @@ def _row(x: dict) -> dict:
     def number(value) -> Decimal:
         return Decimal(str(value or 0))
 
-    total = number(x["total"])
-    won = number(x["won_amount"])
+    won = x["won_amount"]
     return {
         "id": x["id"], "account": x.get("account"), "segment": x["segment"],
-        "won_amount": base.money(won), "won_deals": int(x["won_deals"] or 0),
-        "share": base.ratio(won, total),
-        "cumulative_share": base.ratio(number(x["before"]) + won, total),
-        "open_amount": base.money(number(x["open_amount"])),
-        "open_deals": int(x["open_deals"] or 0),
+        "won_amount": base.money(won), "won_deals": x["won_deals"],
+        "share": base.ratio(won, total_value),
+        # where the account stands in the ranking (the SQL ranking value)
+        "cumulative_share": base.ratio(number(x["before"]) + number(x["rank"]),
+                                       number(x["total"])),
+        "open_amount": base.money(x["open_amount"]),
+        "open_deals": x["open_deals"],
         "last_activity_at": stamp(x.get("last_activity_at")),
         "last_closed_at": stamp(x["last_closed_at"]),
     }
