@@ -73,8 +73,11 @@ def _normal(value):
     return value
 
 
-def checksums(target) -> dict[str, str]:
-    """table -> digest of its rows (columns in name order, in id order), every user table."""
+def checksums(target, columns: dict[str, list[str]] | None = None) -> dict[str, str]:
+    """table -> digest of its rows (columns in name order, in id order), every user table.
+
+    `columns` (table -> names) limits each table to the columns it had before a change, so
+    a migration that adds a column still proves the rows it kept are the same."""
     engine = _engine(target)
     meta = MetaData()
     meta.reflect(engine)
@@ -83,7 +86,11 @@ def checksums(target) -> dict[str, str]:
         for table in meta.sorted_tables:
             if "_fts" in table.name or table.name == "alembic_version":
                 continue
-            cols = sorted((c for c in table.c if c.name != "search_vec"), key=lambda c: c.name)
+            if columns is not None and table.name not in columns:
+                continue  # a table the change added
+            keep = None if columns is None else set(columns[table.name])
+            cols = sorted((c for c in table.c if c.name != "search_vec"
+                           and (keep is None or c.name in keep)), key=lambda c: c.name)
             order = [table.c.id] if "id" in table.c else cols
             digest = hashlib.sha256()
             n = 0
@@ -95,3 +102,10 @@ def checksums(target) -> dict[str, str]:
     return out
 
 
+def column_names(target) -> dict[str, list[str]]:
+    """table -> its column names, as the database has them now."""
+    engine = _engine(target)
+    meta = MetaData()
+    meta.reflect(engine)
+    engine.dispose()
+    return {table.name: [c.name for c in table.c] for table in meta.sorted_tables}

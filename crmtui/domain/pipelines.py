@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from crmtui.domain import records, refs, values
 from crmtui.domain.fields import STAGE_KINDS
 from crmtui.errors import Conflict, Invalid
-from crmtui.store.models import Opportunity, Pipeline, Stage
+from crmtui.store.models import Opportunity, Pipeline, Stage, StageChange
 
 
 def parse_stage_spec(spec: str) -> list[dict]:
@@ -187,6 +187,14 @@ def _deal_count(s: Session, stage_id: int) -> int:
                     .where(Opportunity.stage_id == stage_id))
 
 
+def _keep_name_in_history(s: Session, stage: Stage) -> None:
+    """Deals' stage history outlives the stage: its rows keep the name (the id goes NULL)."""
+    for id_col, name_col in ((StageChange.from_stage_id, "from_stage_name"),
+                             (StageChange.to_stage_id, "to_stage_name")):
+        s.execute(sql_update(StageChange).where(id_col == stage.id)
+                  .values({name_col: stage.name}).execution_options(synchronize_session=False))
+
+
 def delete_stage(s: Session, stage: Stage, *, move_to: object = None,
                  source: str = "cli") -> int:
     """Delete a stage; its deals (if any) must move to `move_to`. Returns how many moved."""
@@ -209,6 +217,7 @@ def delete_stage(s: Session, stage: Stage, *, move_to: object = None,
     if len(refs.stages_of(s, stage.pipeline_id)) == 1:
         raise Conflict("a pipeline needs at least one stage")
     records.log(s, "stage", stage.id, "delete", old=stage.name, source=source)
+    _keep_name_in_history(s, stage)
     pipeline_id = stage.pipeline_id
     s.delete(stage)
     s.flush()

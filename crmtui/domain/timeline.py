@@ -124,9 +124,9 @@ def events(s: Session, entity: str, record_id: int, limit: int = 30) -> list[dic
         ).all()
         stage_names = {st.id: st.name for st in s.scalars(select(Stage))}
         for c in changes:
-            before = stage_names.get(c.from_stage_id, "-") if c.from_stage_id else "(new)"
-            out.append((c.at, "stage", f"{before} -> {stage_names.get(c.to_stage_id, '?')}",
-                        c.id))
+            before = _stage_name(stage_names, c.from_stage_id, c.from_stage_name, "(new)")
+            after = _stage_name(stage_names, c.to_stage_id, c.to_stage_name, "?")
+            out.append((c.at, "stage", f"{before} -> {after}", c.id))
     edits = s.scalars(
         select(ChangeLog).where(ChangeLog.entity == entity, ChangeLog.record_id == record_id)
         .order_by(desc(ChangeLog.id)).limit(limit)
@@ -171,3 +171,13 @@ def history(s: Session, entity: str, record_id: int, limit: int | None = None, *
         out.append({"at": dates.iso(c.at), "action": c.action, "field": field, "old": old,
                     "new": new, "source": c.source, "actor": c.actor})
     return out
+
+
+def _stage_name(names: dict[int, str], stage_id: int | None, kept: str | None,
+                none: str) -> str:
+    """A stage in a deal's history: its name now, or the name kept when it was deleted."""
+    if stage_id is not None:
+        return names.get(stage_id, "?")
+    if kept is not None:
+        return f"{kept} (deleted stage)"
+    return none

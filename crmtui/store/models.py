@@ -200,6 +200,9 @@ class StageChange(Record, table=True):
     )
     at: datetime = Field(default_factory=utcnow)
     source: str = "cli"
+    # set when the stage is deleted (its id above becomes NULL): history keeps its name
+    from_stage_name: Optional[str] = None
+    to_stage_name: Optional[str] = None
 
 
 class Activity(Imported, table=True):
