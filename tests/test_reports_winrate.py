@@ -150,6 +150,17 @@ def test_velocity_by_owner(vkit):
         == (1, 30.0, "50.00")
 
 
+def test_velocity_excludes_open_and_closed_amounts_without_a_rate(vkit):
+    vkit.deal("eur open", "2000", path=[("Proposal", "2026-06-01")], currency="EUR")
+    vkit.deal("eur lost", "400", path=[("Prospecting", "2026-04-01"), ("Lost", "2026-04-09")],
+              currency="EUR")
+    result = vkit.report("velocity")
+    assert result["excluded"] == [{"currency": "EUR", "count": 2, "amount": "2400.00"}]
+    assert (result["open_deals"], result["lost"], result["velocity"]) == (4, 2, "200.00")
+    by_owner = vkit.report("velocity", by="owner")
+    assert by_owner["excluded"] == result["excluded"]
+
+
 def test_velocity_range_keeps_open_deals(vkit):
     # closed in May only: w1 and w2, no losses -> win rate 1
     result = vkit.report("velocity", date_from="2026-05-01", date_to="2026-05-31")

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import desc, func, select, update as sql_update
 from sqlalchemy.orm import Session
 
-from crmtui.domain import dates, refs, values
+from crmtui.domain import dates, refs, values, words
 from crmtui.domain.fields import FIELDS, FieldSpec
 from crmtui.domain.identity import current_user
 from crmtui.errors import Conflict, Invalid
@@ -46,7 +46,7 @@ def coerce(s: Session, spec: FieldSpec, raw: object, *, pipeline_id: int | None 
                       hint="put long text in notes")
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         if spec.required:
-            raise Invalid(f"{spec.name} is required", field=spec.name, value=raw)
+            raise required_error(spec, raw)
         return None
     kind = spec.kind
     if spec.name == "owner":
@@ -82,8 +82,22 @@ def coerce(s: Session, spec: FieldSpec, raw: object, *, pipeline_id: int | None 
     raise AssertionError(f"unknown field kind {kind}")
 
 
+def required_error(spec: FieldSpec, raw: object = None) -> Invalid:
+    """A required field left empty (on add) or cleared (on edit): what to do instead."""
+    return Invalid(f"{spec.name} is required and cannot be empty", field=spec.name, value=raw,
+                   hint=f"give {words.a(spec.name)} instead: {spec.help}")
+
+
+# A person's name parts are stored as "" when absent (a one-word name is a last name only):
+# clearing one is fine as long as the person keeps a name or an email (rules.before_update).
+NAME_PARTS = frozenset({"first_name", "last_name"})
+
+
 def build(s: Session, entity: str, raw: dict[str, object], *, current=None) -> dict[str, Any]:
-    """Validate `raw` (field name -> value) into store columns. Stage needs the pipeline first."""
+    """Validate `raw` (field name -> value) into store columns. Stage needs the pipeline first.
+
+    An empty value clears a field; a required field (`FieldSpec.required`) cannot be cleared,
+    and says so naming the field (the CLI, the app's forms and bulk edits share this)."""
     cols: dict[str, Any] = {}
     pending_stage = None
     for name, value in raw.items():
@@ -92,9 +106,11 @@ def build(s: Session, entity: str, raw: dict[str, object], *, current=None) -> d
             pending_stage = (spec, value)
             continue
         cols[spec.col] = coerce(s, spec, value)
+        if cols[spec.col] is None and entity in ("lead", "contact") and spec.name in NAME_PARTS:
+            cols[spec.col] = ""
     if entity == "opportunity":
         pipeline_id = cols.get("pipeline_id") or (current.pipeline_id if current else None)
-        if pending_stage and pending_stage[1] not in (None, ""):
+        if pending_stage:
             cols["stage_id"] = coerce(s, pending_stage[0], pending_stage[1],
                                       pipeline_id=pipeline_id)
     elif pending_stage:
@@ -124,14 +140,14 @@ def create(s: Session, entity: str, raw: dict[str, object], *, source: str = "cl
     from crmtui.domain import rules
 
     cols = build(s, entity, {k: v for k, v in raw.items() if v is not None})
-    for spec in FIELDS[entity]:
-        if spec.required and cols.get(spec.col) is None:
-            raise Invalid(f"{spec.name} is required", field=spec.name)
     if "owner" in {f.name for f in FIELDS[entity]} and cols.get("owner") is None:
         from crmtui.domain import users
 
         cols["owner"] = users.default_owner(s)
-    rules.before_create(s, entity, cols, source=source)
+    rules.before_create(s, entity, cols, source=source)  # fills defaults (a deal's stage...)
+    for spec in FIELDS[entity]:
+        if spec.required and cols.get(spec.col) is None:
+            raise required_error(spec)
     model = TABLES_BY_ENTITY[entity]
     obj = model(**cols, extra=extra or None)
     s.add(obj)
@@ -191,7 +207,7 @@ def update(s: Session, entity: str, record_id: int, raw: dict[str, object], *,
     cols = build(s, entity, raw, current=obj)
     for spec in FIELDS[entity]:
         if spec.required and spec.col in cols and cols[spec.col] is None:
-            raise Invalid(f"{spec.name} cannot be empty", field=spec.name)
+            raise required_error(spec)
     return apply(s, entity, obj, cols, source=source)
 
 

@@ -69,13 +69,15 @@ def compute(s: Session, options: ReportOptions | None = None) -> dict:
     def acc_for(k) -> _Acc:
         return groups.setdefault(base.label(k) if by == "owner" else None, _Acc())
 
-    open_query = (select(*cols, func.count())
+    open_query = (select(*cols, func.count(), func.sum(o.amount_minor))
                   .where(o.stage_id.in_(ctx.stage_ids("open")), *ctx.owner_is(o.owner))
                   .group_by(*cols))
-    for currency, *rest in s.execute(open_query):
-        k, count = (rest if key is not None else (None, rest[0]))
+    for row in s.execute(open_query):
+        currency = row[0]
+        k = row[1] if key is not None else None
+        count, amount = row[-2:]
         if ctx.factor(currency) is None:
-            ctx.exclude(currency, count, None)
+            ctx.exclude(currency, count, amount)
             continue
         acc_for(k).open += count
     closed_query = (

@@ -1,0 +1,70 @@
+"""Regression tests for workflow and CLI fixes; each checks the database afterwards."""
+
+import pytest
+from sqlalchemy import func, select
+
+from crmtui.domain import records
+from crmtui.errors import Invalid
+from crmtui.store.models import ChangeLog, Contact, Lead, Opportunity
+
+
+def get(store, model, record_id):
+    with store.read() as s:
+        return s.get(model, record_id)
+
+
+def count(store, model, *where):
+    with store.read() as s:
+        return s.scalar(select(func.count()).select_from(model).where(*where))
+
+
+# -- 1. clearing a required field ---------------------------------------------------------
+
+@pytest.mark.parametrize("option", ["--amount", "--currency", "--pipeline", "--stage"])
+def test_clearing_a_required_deal_field_is_refused(cli, store, option):
+    cli("opp", "add", "Deal", "--amount", "1000")
+    before = get(store, Opportunity, 1)
+    result = cli("opp", "edit", "1", option, "", code=1)
+    field = option[2:]
+    assert f"{field} is required and cannot be empty" in result.stderr
+    assert "instead" in result.stderr and "Traceback" not in result.stderr
+    after = get(store, Opportunity, 1)
+    assert after.version == before.version
+    assert (after.amount_minor, after.currency, after.pipeline_id, after.stage_id) == (
+        100000, "USD", before.pipeline_id, before.stage_id)
+
+
+def test_adding_with_an_empty_required_value_is_refused(cli, store):
+    assert "amount is required" in cli("opp", "add", "Deal", "--amount", "", code=1).stderr
+    assert count(store, Opportunity) == 0
+    cli("opp", "add", "Deal")  # left out, the defaults apply
+    deal = get(store, Opportunity, 1)
+    assert (deal.amount_minor, deal.currency) == (0, "USD")
+
+
+def test_clearing_a_name_part_keeps_the_other(cli, store):
+    cli("lead", "add", "Ada Lovelace")
+    cli("lead", "edit", "1", "--first-name", "")
+    lead = get(store, Lead, 1)
+    assert (lead.first_name, lead.last_name) == ("", "Lovelace")
+    result = cli("lead", "edit", "1", "--last-name", "", code=1)
+    assert "a name is required" in result.stderr and "Traceback" not in result.stderr
+    assert get(store, Lead, 1).last_name == "Lovelace"
+
+    cli("contact", "add", "Hopper")
+    result = cli("contact", "edit", "1", "--last-name", "", code=1)
+    assert "a name is required" in result.stderr
+    assert get(store, Contact, 1).last_name == "Hopper"
+    cli("contact", "edit", "1", "--email", "grace@example.com")
+    cli("contact", "edit", "1", "--last-name", "")  # the email is enough to go by
+    assert get(store, Contact, 1).last_name == ""
+
+
+def test_app_forms_get_the_same_message(store):
+    """The app saves through records.update with '' for a cleared input."""
+    with store.write() as s:
+        deal = records.create(s, "opportunity", {"name": "Deal", "amount": "5"}, source="app")
+    with pytest.raises(Invalid, match="amount is required") as raised, store.write() as s:
+        records.update(s, "opportunity", deal.id, {"amount": ""}, source="app")
+    assert raised.value.field == "amount"
+    assert count(store, ChangeLog, ChangeLog.action == "edit") == 0
