@@ -31,6 +31,20 @@ def test_lost_reasons(store):
         ("No budget", 1), ("price too high", 1), ("(none)", 1)]
 
 
+def test_lost_reasons_group_ignoring_case_and_inner_spaces(store):
+    k = Kit(store)
+    lost = [START, ("Lost", "2026-03-01")]
+    for i, (reason, amount) in enumerate((("Price  too HIGH", "100"), ("price too high", "200"),
+                                          ("price\ttoo high ", "300"), ("Price too high", "1"),
+                                          ("Zu teuer: Straße", "10"),
+                                          ("zu teuer: STRASSE", "20"))):
+        k.deal(f"l{i}", amount, path=lost, lost_reason=reason)
+    rows = k.report("lost-reasons")["rows"]
+    # shown in the most common spelling (spaces tidied): "price too high" twice
+    assert [(r["reason"], r["count"], r["amount"]) for r in rows] == [
+        ("price too high", 4, "601.00"), ("Zu teuer: Straße", 2, "30.00")]
+
+
 def test_sources(store):
     k = Kit(store)
     won = k.deal("won", "5000", path=[START, ("Won", "2026-05-20")])
