@@ -74,6 +74,18 @@ def test_table_is_readable_at_80_and_wider(cli, monkeypatch):
     assert "Period" in narrow and "Weighted" in narrow
 
 
+def test_narrow_tables_round_amounts_half_up(cli, monkeypatch):
+    from crmtui.reports.layout import money
+
+    assert [money(v, cents=False) for v in ("1924846.50", "2.5", "3.5", "-2.5", "0.49")] == [
+        "1,924,847", "3", "4", "-3", "0"]
+    assert money("0.125") == "0.13" and money("1234.5") == "1,234.50"
+    cli("opp", "add", "Big", "--amount", "1924846.50", "--stage", "Proposal")
+    monkeypatch.setenv("COLUMNS", "60")
+    out = cli("report", "pipeline").stdout
+    assert "1,924,847" in out and "1,924,846 " not in out and ".50" not in out
+
+
 def test_csv_and_markdown(cli):
     _deals(cli)
     rows = list(csv.DictReader(io.StringIO(cli("report", "pipeline", "--csv").stdout)))

@@ -17,7 +17,7 @@ highest ranks first (0: never). Pure Python; the CLI renders with Rich, the app 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from crmtui.reports import REPORTS, charts
 
@@ -46,10 +46,13 @@ class Section:
 # -- formatting ---------------------------------------------------------------------------------
 
 def money(value, *, cents: bool = True) -> str:
+    """1,234.50; without cents rounded half-up (away from zero), as amounts are everywhere."""
     if value is None or value == "":
         return ""
     number = Decimal(str(value))
-    return f"{number:,.2f}" if cents else f"{number:,.0f}"
+    if cents:
+        return f"{number.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,.2f}"
+    return f"{number.quantize(Decimal(1), rounding=ROUND_HALF_UP):,.0f}"
 
 
 def cell(value, kind: str, *, cents: bool = True) -> str:
