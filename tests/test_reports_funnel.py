@@ -42,6 +42,37 @@ def test_funnel(kit):
     ]
 
 
+def test_funnel_counts_a_reopened_deal_as_having_reached_won(kit):
+    # d9: won, then reopened into Prospecting (opp add, opp win, opp reopen);
+    # d10: won, reopened, then lost
+    kit.deal("d9", "100", path=[P1, ("Won", "2026-03-10"), ("Prospecting", "2026-03-12")])
+    kit.deal("d10", "100", path=[P1, ("Won", "2026-03-10"), ("Qualification", "2026-03-12"),
+                                 ("Lost", "2026-03-14")])
+    result = kit.report("funnel")
+    assert (result["deals"], result["won"], result["lost"], result["open"]) == (10, 2, 3, 5)
+    assert [(r["stage"], r["reached"], r["to_next"], r["to_won"], r["open"], r["lost"])
+            for r in result["rows"]] == [
+        ("Prospecting", 10, 0.8, 0.4, 1, 1),
+        ("Qualification", 8, 0.875, 0.5, 0, 1),
+        ("Proposal", 7, 0.7143, 0.5714, 2, 0),
+        ("Negotiation", 5, 0.8, 0.8, 1, 0),
+        ("Won", 4, None, 1.0, 1, 1),  # d1, d2 won now; d9 open again, d10 lost since
+    ]
+    # before the reopening, d9 and d10 were simply won
+    then = kit.report("funnel", as_of="2026-03-11")
+    assert (then["won"], by(then["rows"], "stage")["Won"]["reached"]) == (2, 2)
+    assert by(then["rows"], "stage")["Won"]["open"] == 0
+
+
+def test_funnel_reopen_through_the_cli(cli):
+    deal = cli("opp", "add", "Again", "--amount", "10").stdout.strip()
+    cli("opp", "win", deal)
+    cli("opp", "reopen", deal)
+    rows = by(cli.json("report", "funnel")["rows"], "stage")
+    assert [r["reached"] for r in rows.values()] == [1, 1, 1, 1, 1]
+    assert (rows["Won"]["open"], rows["Prospecting"]["open"]) == (1, 0)
+
+
 def test_funnel_as_of(kit):
     # end of 03-12: d1 in Proposal; d2, d4 in Proposal; d3, d8 in Qualification...
     result = kit.report("funnel", as_of="2026-03-12")
