@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 
 import pytest
 
@@ -60,3 +61,33 @@ def test_options_dialog_reruns_the_report_and_shows_bad_values(store):
     assert values["win-rate"]["date_from"] == "2026-07-01"
     assert "From: 2026-07-01" in about
     assert "running…" not in shown
+
+
+def test_reports_read_like_the_cli_and_the_chart_fills_the_pane_on_first_visit(store):
+    async def go():
+        app = make_app(store)
+        shown = {}
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.press("9")  # the first report, on the screen's first layout
+            await settle(pilot)
+            shown["pipeline"] = screen_text(app)
+            for name in ("win-rate", "sources", "lost-reasons", "attainment"):
+                await open_report(pilot, name)
+                shown[name] = screen_text(app)
+        return shown
+
+    shown = run(go())
+    pipeline = shown["pipeline"].splitlines()
+    header = next(line for line in pipeline if "Stage" in line and "Deals" in line)
+    assert "Pipeline by stage" not in header  # the headline has a line of its own
+    bars = [line for line in pipeline if "█" in line]
+    assert bars and max(line.count("█") for line in bars) > 50  # the pane's width, not 13
+    win = shown["win-rate"]
+    assert next(line for line in win.splitlines() if "Win rate" in line and "Lost" in line)
+    sources = shown["sources"]
+    assert "Qual %" in sources and "0.3052" not in sources
+    assert any("%" in line and "referral" in line for line in sources.splitlines())
+    lost = shown["lost-reasons"]
+    assert "amount share" not in lost and "Of amount" in lost
+    assert "100.0%" in lost and not re.search(r"\b0\.\d{2,4}\b", lost)  # shares as percents
+    assert "has quotas" not in shown["attainment"] and "False" not in shown["attainment"]

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import re
-from decimal import Decimal
-
 from rich.table import Table
 from rich.text import Text
 from textual import on
@@ -18,16 +15,12 @@ from crmtui.screens import present as p
 from crmtui.screens.base import CrmModal, CrmScreen, error_text
 from crmtui.screens.dialogs import DIALOG_CSS
 from crmtui.textsafe import visible
-from crmtui.widgets.charts import BLOCKS
 
 OPTION_LABELS = {"date_from": "From", "date_to": "To", "owner": "Owner", "pipeline": "Pipeline",
                  "as_of": "As of", "by": "By", "periods": "Periods", "currency": "Currency",
                  "days": "Days", "period": "Period", "limit": "Limit"}
 DATES = {"date_from", "date_to", "as_of"}
 NUMBERS = {"periods", "days", "limit"}
-SKIP_COLUMNS = {"stage_id", "position", "pipeline_id", "id", "start", "end"}
-CHART_KEYS = ("amount", "won_amount", "won", "weighted", "expected", "velocity_per_day",
-              "count", "deals", "leads", "done", "win_rate", "rate")
 
 
 def _reports():
@@ -58,106 +51,105 @@ def parse_options(raw: dict[str, str], spec, clock: p.Clock):
     return Options(**kwargs)
 
 
-def _cell(key: str, value) -> Text:
-    if value is None:
-        return Text("—", style="dim")
-    if isinstance(value, float) and ("rate" in key or key in ("share",)):
-        return Text(f"{value * 100:.1f}%")
-    if isinstance(value, float):
-        return Text(f"{value:,.1f}")
-    if isinstance(value, int) and not isinstance(value, bool):
-        return Text(f"{value:,}")
-    if isinstance(value, str) and re.fullmatch(r"-?\d+\.\d\d", value):  # an amount
-        return Text(f"{Decimal(value):,.2f}")
-    if isinstance(value, (list, dict)):
-        return p.t(", ".join(map(str, value)) if isinstance(value, list) else str(value),
-                   limit=40)
-    return p.t(value, limit=60)
+def render_result(name: str, result: dict) -> list:
+    """A report result as Rich renderables, laid out as `crm report` lays it out
+    (`reports.layout`: the same sections, columns, formats, totals and notes): the headline,
+    each table with its header and total row, then a bar chart of the main table's bar column
+    (drawn to whatever width the pane has when it paints)."""
+    from crmtui.reports import layout
 
-
-def _is_number(value) -> bool:
-    if isinstance(value, bool):
-        return False
-    if isinstance(value, (int, float)):
-        return True
-    try:
-        float(str(value))
-        return True
-    except ValueError:
-        return False
-
-
-def render_result(result: dict, width: int) -> list:
-    """A report result as Rich renderables: key figures, the rows table, a bar chart."""
-    parts: list = []
-    figures = Text(end="")
-    for key, value in result.items():
-        if key in ("report", "title", "currency", "generated_at", "filters", "excluded",
-                   "rows", "total", "by", "as_of", "pipelines") or isinstance(value, (dict, list)):
+    parts: list = [Text(visible(layout.title(name, result)), style="bold")]
+    empty = layout.empty(name, result)
+    if empty:
+        parts.append(Text(visible(empty), style="dim"))
+        parts.extend(Text(visible(line), style="dim") for line in layout.notes(name, result))
+        return parts
+    chart = None
+    for section in layout.sections(name, result):
+        if not section.rows:
             continue
-        if value is None:
-            continue
-        figures.append(f"{key.replace('_', ' ')} ", style="dim")
-        figures.append_text(_cell(key, value))
-        figures.append("   ")
-    if figures.plain:
-        parts.append(figures)
-    sections = [(k, v) for k, v in result.items()
-                if isinstance(v, list) and v and isinstance(v[0], dict)]
-    for key, rows in sections:
-        columns = [c for c in rows[0].keys() if c not in SKIP_COLUMNS]
-        table = Table(title=key.replace("_", " ").capitalize() if key != "rows" else None,
-                      expand=False, box=None, header_style="bold", padding=(0, 1),
-                      title_justify="left", title_style="bold")
-        for column in columns:
-            numeric = all(_is_number(r.get(column)) for r in rows if r.get(column) is not None)
-            table.add_column(column.replace("_", " "), justify="right" if numeric else "left",
-                             no_wrap=True)
-        for row in rows[:200]:
-            table.add_row(*[_cell(c, row.get(c)) for c in columns])
-        total = result.get("total") if key == "rows" else None
-        if isinstance(total, dict):
-            table.add_row(*[_cell(c, total.get(c)) if c in total else
-                            (Text("Total", style="bold") if i == 0 else Text(""))
-                            for i, c in enumerate(columns)], style="bold")
-        parts.append(table)
-        chart = _chart(rows, columns, width)
-        if chart is not None:
-            parts.append(chart)
-    for key in ("excluded",):
-        if result.get(key):
-            parts.append(Text(f"excluded (other currencies): {result[key]}", style="dim"))
-    if not sections:
-        parts.append(Text("No rows for these options.", style="dim"))
+        parts.append(Text(""))
+        parts.append(_table(section))
+        bar = next((c for c in section.columns if c.kind == "bar"), None)
+        if chart is None and bar is not None and section.main and len(section.rows) > 1:
+            chart = _chart(section, bar)
+    if chart is not None:
+        parts.append(chart)
+    notes = layout.all_notes(name, result)
+    if notes:
+        parts.append(Text(""))
+        parts.extend(Text(visible(line, multiline=True), style="dim") for line in notes)
     return parts
 
 
-def _chart(rows: list[dict], columns: list[str], width: int) -> Text | None:
-    key = next((k for k in CHART_KEYS if k in columns), None)
-    label_key = next((c for c in columns if not _is_number(rows[0].get(c))
-                      and rows[0].get(c) is not None
-                      and len({str(r.get(c)) for r in rows}) == len(rows)), None)
-    if key is None or label_key is None or len(rows) < 2:
-        return None
-    values = []
-    for row in rows[:40]:
+def _table(section) -> Table:
+    from crmtui.reports import layout
+
+    columns = [c for c in section.columns if c.kind != "bar"]  # the chart draws those
+    rows, total = layout.formatted(section)
+    table = Table(title=Text(visible(section.title), style="bold") if section.title else None,
+                  expand=False, box=None, header_style="bold", padding=(0, 1),
+                  title_justify="left")
+    for column in columns:
+        table.add_column(Text(column.header), no_wrap=True,
+                         justify="right" if column.kind in layout.RIGHT else "left")
+    for row in rows[:200]:
+        table.add_row(*[p.t(row[c.key], limit=60) for c in columns])
+    if total is not None:
+        table.add_row(*[p.t(total.get(c.key, ""), limit=60) for c in columns], style="bold")
+    return table
+
+
+class Bars:
+    """A horizontal bar chart that fills the width it is given when it is drawn (not the
+    width the pane had when the report was computed, which is 0 before the first layout)."""
+
+    def __init__(self, title: str, rows: list[tuple[str, float, str]]):
+        self.title = title
+        self.rows = rows  # (label, value, value as shown)
+
+    def __rich_measure__(self, console, options):
+        from rich.measure import Measurement
+
+        label_w = max(len(label) for label, _, _ in self.rows)
+        return Measurement(label_w + 12, options.max_width)
+
+    def __rich_console__(self, console, options):
+        from crmtui.reports import charts
+
+        label_w = max(len(label) for label, _, _ in self.rows)
+        shown_w = max(len(shown) for _, _, shown in self.rows)
+        bar_w = max(4, options.max_width - label_w - shown_w - 3)
+        top = max((value for _, value, _ in self.rows), default=0)
+        yield Text("")
+        yield Text(self.title, style="bold")
+        for label, value, shown in self.rows:
+            line = Text(label.ljust(label_w + 1))
+            drawn = charts.bar(value, top, bar_w)
+            line.append(drawn, style="cyan")
+            line.append(" " * (bar_w - len(drawn) + 1))
+            line.append(shown.rjust(shown_w), style="dim")
+            yield line
+
+
+def _chart(section, bar) -> Bars | None:
+    from decimal import Decimal, InvalidOperation
+
+    from crmtui.reports import layout
+
+    label_col = section.columns[0]
+    source = next((c for c in section.columns if c.key == (bar.of or bar.key)), None)
+    rows = []
+    for row in section.rows[:40]:
+        raw = row.get(bar.of or bar.key)
         try:
-            values.append((visible(row.get(label_key), limit=18), float(row.get(key) or 0)))
-        except (TypeError, ValueError):
+            value = float(Decimal(str(raw))) if raw not in (None, "") else 0.0
+        except InvalidOperation:
             return None
-    top = max(v for _, v in values) or 1
-    label_w = max(len(label) for label, _ in values)
-    bar_w = max(5, width - label_w - 4)
-    out = Text(f"\n{key.replace('_', ' ')} by {label_key.replace('_', ' ')}\n", style="bold",
-               end="")
-    for label, value in values:
-        cells = value / top * bar_w
-        full = int(cells)
-        part = int((cells - full) * 8)
-        out.append(label.ljust(label_w + 1))
-        out.append("█" * full + (BLOCKS[part] if part else ""), style="cyan")
-        out.append("\n")
-    return out
+        shown = layout.cell(raw, source.kind) if source is not None else ""
+        rows.append((visible(row.get(label_col.key), limit=24), value, shown))
+    title = f"{source.header if source else bar.of} by {label_col.header.lower()}"
+    return Bars(title, rows)
 
 
 class OptionsDialog(CrmModal):
@@ -261,7 +253,7 @@ class ReportsScreen(CrmScreen):
         padding: 0 1;
     }
     ReportsScreen #result:focus-within { border: round $accent; }
-    ReportsScreen #output { width: auto; }
+    ReportsScreen #output { width: 100%; }
     ReportsScreen.-narrow #reports { width: 20; }
     """
     BINDINGS = [
@@ -339,7 +331,6 @@ class ReportsScreen(CrmScreen):
         self.query_one("#about", Static).update(about)
         self.query_one("#output", Static).update(Text("running…", style="dim"))
         clock = self.crm.clock
-        width = max(30, self.query_one("#result").size.width - 4)
 
         def run(s):
             return spec.compute(s, parse_options(values, spec, clock))
@@ -348,12 +339,14 @@ class ReportsScreen(CrmScreen):
             from rich.console import Group
             from rich.measure import Measurement
 
-            group = Group(*render_result(result, width))
+            parts = render_result(spec.name, result)
             console = self.app.console
-            natural = Measurement.get(console, console.options.update(width=2000), group).maximum
+            wide = console.options.update(width=2000)
+            natural = max((Measurement.get(console, wide, part).maximum for part in parts
+                           if not isinstance(part, (Bars, Text))), default=0)
             output = self.query_one("#output", Static)
-            output.styles.width = max(natural, width)  # wider than the pane: it scrolls
-            output.update(group)
+            output.styles.min_width = natural  # wider than the pane: it scrolls sideways
+            output.update(Group(*parts))
             self.mark_loaded()
 
         self.read(run, done, group="report",
