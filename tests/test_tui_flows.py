@@ -71,6 +71,36 @@ def test_move_a_deal_on_the_board_records_the_stage_change(store):
     assert focused == deal_id  # the cursor follows the card into its new column
 
 
+def test_switching_pipeline_puts_the_cursor_on_a_card(store):
+    from crmtui.domain import pipelines, records
+
+    with store.write() as s:
+        renewals = pipelines.add_pipeline(s, "Renewals", "Intro,Review,Signed:won,Gone:lost")
+        deal = records.create(s, "opportunity", {"name": "Renewal of Acme",
+                                                 "pipeline": "Renewals", "stage": "Intro"}).id
+
+    async def go():
+        app = make_app(store, start="board")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            for _ in range(3):  # a column that has no deals in the other pipeline
+                await pilot.press("right")
+            board = app.screen.query_one("Board")
+            assert board.current > 0
+            await pilot.press("p")
+            await settle(pilot)
+            app.screen.dismiss(str(renewals.id))
+            await settle(pilot)
+            card = board.current_card
+            await pilot.press("greater_than_sign")  # the keys act on that card
+            await settle(pilot)
+            return card.id if card else None
+
+    assert run(go()) == deal
+    with store.read() as s:
+        assert s.get(Stage, s.get(Opportunity, deal).stage_id).name == "Review"
+
+
 def test_win_and_lose_from_the_board(store):
     async def go():
         app = make_app(store, start="board")

@@ -107,9 +107,11 @@ class BoardScreen(CrmScreen):
         return {}
 
     # -- loading --------------------------------------------------------------------------
-    def load(self, *, keep: bool = False, focus: tuple[int, int] | None = None) -> None:
+    def load(self, *, keep: bool = False, focus: tuple[int, int] | None = None,
+             first_card: bool = False) -> None:
         """Fetch the columns (from the top, or around what is shown with `keep`);
-        `focus` = (stage_id, deal_id) puts the cursor on that card."""
+        `focus` = (stage_id, deal_id) puts the cursor on that card, `first_card` on the
+        first card of the board."""
         board = self.board
         clock = self.crm.clock
         filters = self.filters()
@@ -183,6 +185,8 @@ class BoardScreen(CrmScreen):
                            keep_line=line)
             if focus:
                 board.focus_card(*focus)
+            elif first_card:
+                board.to_first_card()
             self.mark_loaded()
             self._bar()
             self._load_totals()
@@ -296,7 +300,7 @@ class BoardScreen(CrmScreen):
             if value:
                 self.pipeline_id = int(value)
                 self.board.columns = []
-                self.load()
+                self.load(first_card=True)
 
         options = [(str(pid), Text(visible(name))) for pid, name in self.pipelines]
         self.app.push_screen(PickDialog("Pipeline", options, current=str(self.pipeline_id)),

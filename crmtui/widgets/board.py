@@ -136,6 +136,18 @@ class Board(Widget, can_focus=True):
         self.current = index if index is not None else min(self.current, max(0, len(columns) - 1))
         self.refresh()
 
+    def to_first_card(self) -> None:
+        """The cursor on the first card of the first column that has one (after switching
+        pipeline: the column it sat in may be empty there, and the keys would act on
+        nothing)."""
+        index = next((i for i, c in enumerate(self.columns) if c.cards), 0)
+        self.current = index
+        self.first_column = 0
+        if self.columns:
+            column = self.columns[index]
+            column.cursor = column.top = 0
+        self.refresh()
+
     def column(self, stage_id: int) -> BoardColumn | None:
         return next((c for c in self.columns if c.stage_id == stage_id), None)
 
