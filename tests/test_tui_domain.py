@@ -286,3 +286,27 @@ def test_history_and_timeline_speak_in_fields_and_formatted_values(store, cli):
     assert "amount" in caught.value.message and "amount_minor" not in caught.value.message
     assert "account_id" not in caught.value.message
 
+
+def test_deals_filter_by_when_they_closed(store, cli):
+    from datetime import timedelta
+
+    from crmtui.domain import dates, opportunities
+
+    with store.write() as s:
+        old = records.create(s, "opportunity", {"name": "Old win"}).id
+        new = records.create(s, "opportunity", {"name": "New loss"}).id
+        records.create(s, "opportunity", {"name": "Still open"})
+        opportunities.win(s, old)
+        opportunities.lose(s, new, "timing")
+        s.get(Opportunity, old).closed_at = dates.utcnow() - timedelta(days=200)
+    with store.read() as s:
+        def ids(**filters):
+            page = listing.page(s, listing.ListQuery("opportunity", filters=filters, limit=50))
+            return {r.id for r in page.rows}
+
+        assert ids(closed_after="-90d") == {new}
+        assert ids(closed_before="-90d") == {old}
+        assert ids(closed_after="-365d", closed_before="today") == {old, new}
+    listed = cli.json("opp", "list", "--closed-after", "-90d")
+    assert [d["id"] for d in listed] == [new]
+    assert cli("opp", "list", "--closed-after", "someday", code=1).stderr

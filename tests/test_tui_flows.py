@@ -694,6 +694,46 @@ def test_dashboard_tiles_jump_to_their_lists(store):
     assert rows and set(rows) <= stale
 
 
+def test_win_rate_tile_opens_the_deals_closed_in_its_90_days(store):
+    from datetime import timedelta
+
+    async def go():
+        app = make_app(store)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            tile = str(app.screen.query_one("#t-winrate").render())
+            await pilot.click("#t-winrate")
+            await settle(pilot)
+            screen = app.screen
+            table = screen.query_one("VirtualTable")
+            for _ in range(50):  # every row, not only the first screenful
+                if table.at_end:
+                    break
+                await pilot.press("G")
+                await settle(pilot)
+            return app.current_mode, screen.filters, {r.id for r in table.rows}, tile
+
+    mode, filters, rows, tile = run(go())
+    start, end = (NOW.date() - timedelta(days=90)), NOW.date()
+    assert mode == "deals"
+    assert filters == {"status": "closed", "closed_after": start.isoformat(),
+                       "closed_before": end.isoformat()}
+    with store.read() as s:
+        closed = s.scalars(select(Opportunity).join(Stage, Stage.id == Opportunity.stage_id)
+                           .where(Stage.kind.in_(("won", "lost")))).all()
+        slack = timedelta(days=1)  # the list counts local days
+        recent = {o.id for o in closed
+                  if start - slack <= o.closed_at.date() <= end + slack}
+        older = {o.id for o in closed if o.closed_at.date() < start - slack}
+    assert rows and rows <= recent
+    assert older and not rows & older  # it used to open every closed deal
+    if NOW.astimezone().utcoffset() == timedelta(0):  # local days are the report's UTC days
+        import re
+
+        won, lost = (int(n) for n in re.findall(r"(\d+) (?:won|lost)", tile)[:2])
+        assert len(rows) == won + lost
+
+
 def test_keymap_from_the_settings_file(store, crm_home):
     crm_home.mkdir(parents=True, exist_ok=True)
     (crm_home / "config.toml").write_text('[keys]\n"board.win" = "W"\n"nope.nothing" = "x"\n')

@@ -50,6 +50,8 @@ FILTER_HELP = {
     "overdue": "Only open deals whose expected close date has passed",
     "closing_before": "Expected close on or before this date",
     "closing_after": "Expected close on or after this date",
+    "closed_after": "Won or lost on or after this date",
+    "closed_before": "Won or lost on or before this date",
     "kind": "Only this kind of activity",
     "on": "Only activities on this record (lead:12, account:Acme, opp:45)",
     "due_before": "Due on or before this date",

@@ -136,6 +136,12 @@ def _opportunity_condition(s: Session, name: str, value):
         return Opportunity.close_date <= dates.parse_date(value, "closing before")
     if name == "closing_after":
         return Opportunity.close_date >= dates.parse_date(value, "closing after")
+    if name == "closed_after":  # won or lost on or after that (local) day
+        return Opportunity.closed_at >= dates.start_of_local_day(
+            dates.parse_date(value, "closed after"))
+    if name == "closed_before":  # ... on or before that day
+        return Opportunity.closed_at < dates.start_of_local_day(
+            dates.parse_date(value, "closed before") + timedelta(days=1))
     raise AssertionError(name)
 
 

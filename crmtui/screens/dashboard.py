@@ -54,11 +54,20 @@ def forecast_tile(s, clock: p.Clock) -> dict:
             "won": _minor(row.get("won")), "currency": result["currency"]}
 
 
+WIN_RATE_DAYS = 90
+
+
+def win_rate_range(clock: p.Clock) -> tuple[date, date]:
+    """The days the win-rate tile counts (and the list behind it shows)."""
+    today = clock.now().date()
+    return today - timedelta(days=WIN_RATE_DAYS), today
+
+
 def win_rate_tile(s, clock: p.Clock) -> dict:
     REPORTS, Options = _reports()
-    today = clock.now().date()
-    result = REPORTS["win-rate"].compute(s, Options(date_from=today - timedelta(days=90),
-                                                    date_to=today, now=clock.now()))
+    start, end = win_rate_range(clock)
+    result = REPORTS["win-rate"].compute(s, Options(date_from=start, date_to=end,
+                                                    now=clock.now()))
     return {"rate": result.get("win_rate"), "won": result.get("won", 0),
             "lost": result.get("lost", 0)}
 
@@ -182,7 +191,7 @@ class DashboardScreen(CrmScreen):
         yield self.top_bar()
         with Grid(id="tiles"):
             yield Tile("This quarter", id="t-forecast")
-            yield Tile("Win rate 90d", id="t-winrate")
+            yield Tile(f"Win rate {WIN_RATE_DAYS}d", id="t-winrate")
             yield Tile("Tasks", id="t-tasks")
             yield Tile("Stale deals", id="t-stale")
         with Horizontal(id="charts"):
@@ -330,7 +339,10 @@ class DashboardScreen(CrmScreen):
                           view="Open deals closing this quarter", sort="close_date",
                           descending=False)
         elif target == "t-winrate":
-            crm.show_list("opportunity", {"status": "closed"}, view=None, sort="closed_at",
+            start, end = win_rate_range(crm.clock)
+            crm.show_list("opportunity", {"status": "closed", "closed_after": start.isoformat(),
+                                          "closed_before": end.isoformat()},
+                          view=f"Closed in the last {WIN_RATE_DAYS} days", sort="closed_at",
                           descending=True)
         elif target == "t-tasks":
             crm.go("agenda")

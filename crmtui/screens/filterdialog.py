@@ -22,9 +22,11 @@ CHOICES = {
     ("activity", "kind"): ACTIVITY_KINDS,
 }
 LABELS = {"closing_before": "Closing on/before", "closing_after": "Closing on/after",
+          "closed_after": "Closed on/after", "closed_before": "Closed on/before",
           "due_before": "Due on/before", "since": "Created since", "on": "About (lead:12)"}
 PLACEHOLDER = {"since": "date: 2026-01-31, -30d, last monday",
                "closing_before": "date or @month_end", "closing_after": "date or @month_start",
+               "closed_after": "date: 2026-01-31, -90d", "closed_before": "date or @today",
                "due_before": "date: today, +7d", "owner": "user name or @me",
                "account": "id or exact name", "stage": "stage name", "pipeline": "pipeline name",
                "on": "lead:12, account:Acme, opp:45", "tag": "a tag"}
