@@ -68,3 +68,64 @@ def test_app_forms_get_the_same_message(store):
         records.update(s, "opportunity", deal.id, {"amount": ""}, source="app")
     assert raised.value.field == "amount"
     assert count(store, ChangeLog, ChangeLog.action == "edit") == 0
+
+
+# -- 2. db backup: missing folders, OS errors, the store itself ----------------------------
+
+@pytest.mark.sqlite_only
+def test_backup_refuses_a_missing_folder_and_creates_none(cli, tmp_path):
+    cli("lead", "add", "Ada Lovelace")
+    missing = tmp_path / "nope" / "deeper"
+    result = cli("db", "backup", str(missing / "x.db"), code=1)
+    assert "does not exist" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "nope").exists()
+
+
+@pytest.mark.sqlite_only
+def test_backup_os_errors_are_store_errors(cli, tmp_path):
+    cli("lead", "add", "Ada Lovelace")
+    result = cli("db", "backup", "/proc/crm-backup.db", code=1)
+    assert "cannot write the backup" in result.stderr and "Traceback" not in result.stderr
+    result = cli("db", "backup", str(tmp_path), code=1)
+    assert "is a folder" in result.stderr
+
+
+@pytest.mark.sqlite_only
+def test_backup_never_overwrites_the_live_store(cli, crm_home, tmp_path):
+    from crmtui.store.models import Lead
+
+    cli("lead", "add", "Ada Lovelace")
+    live = crm_home / "crm.db"
+    link = tmp_path / "link.db"
+    link.symlink_to(live)
+    for target in (live, link, tmp_path / ".." / tmp_path.name / "link.db",
+                   crm_home / "crm.db-wal"):
+        result = cli("db", "backup", str(target), "--force", code=1)
+        assert "database in use" in result.stderr
+    assert live.exists()
+    assert cli.json("lead", "list")[0]["name"] == "Ada Lovelace"
+    # --force replaces an older backup only once the new one is complete
+    dest = tmp_path / "b.db"
+    cli("db", "backup", str(dest))
+    cli("lead", "add", "Grace Hopper")
+    cli("db", "backup", str(dest), "--force")
+    assert (dest.stat().st_mode & 0o777) == 0o600
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".partial")] == []
+    from crmtui.store.migrate import open_store
+
+    copy = open_store(str(dest))
+    try:
+        with copy.read() as s:
+            assert len(s.scalars(select(Lead)).all()) == 2
+    finally:
+        copy.close()
+
+
+@pytest.mark.sqlite_only
+def test_file_errors_in_commands_are_not_tracebacks(cli, tmp_path):
+    from crmtui.commands.common import _translate
+
+    err = _translate(PermissionError(13, "Permission denied", "/root/x"))
+    assert err is not None and "Permission denied" in err.message and "/root/x" in err.message
+    assert err.exit_code == 1
+    assert _translate(ValueError("x")) is None

@@ -6,6 +6,7 @@ Commands stay thin: parse options, open the store, call the domain, print. Heavy
 
 from __future__ import annotations
 
+import errno
 import functools
 import sys
 from contextlib import contextmanager
@@ -60,8 +61,20 @@ def print_error(error: BaseException) -> None:
     sys.stderr.flush()
 
 
+# File-system failures a user can fix (permission denied, no such file or folder, read-only
+# or full file system): a message naming the path instead of a traceback.
+_FILE_ERRNOS = frozenset(getattr(errno, name) for name in (
+    "EACCES", "EPERM", "ENOENT", "ENOTDIR", "EISDIR", "EROFS", "ENOSPC", "EDQUOT")
+    if hasattr(errno, name))
+
+
 def _translate(exc: Exception) -> errors.CrmError | None:
-    """Driver errors a user can act on, as CrmErrors (locked, read-only, disk full, corrupt)."""
+    """Driver and file errors a user can act on, as CrmErrors (locked, read-only, disk full,
+    corrupt, permission denied, no such file)."""
+    if isinstance(exc, OSError) and exc.errno in _FILE_ERRNOS:
+        where = f" ({exc.filename})" if exc.filename else ""
+        return errors.StoreError(f"{exc.strerror or exc}{where}",
+                                 hint="check the path and its permissions")
     module = type(exc).__module__
     if not module.startswith(("sqlalchemy", "sqlite3", "psycopg")):
         return None
