@@ -133,3 +133,66 @@ def test_cycle_empty(store):
     result = Kit(store).report("cycle")
     assert result["rows"][2] == {"outcome": "all", "count": 0, "avg_days": None,
                                  "median_days": None, "min_days": None, "max_days": None}
+
+
+def test_cycle_median_is_exact_to_the_day_tenth_shown(store):
+    # two deals: 15.0 and 15.0993 days (15 days and 143 minutes); the true median 15.04965
+    # shows as 15.0 (averaging their 0.1-day buckets gave 15.05 -> 15.1)
+    k = Kit(store)
+    k.deal("a", "1", path=[("Prospecting", "2026-03-01 00:00"), ("Won", "2026-03-16 00:00")])
+    k.deal("b", "1", path=[("Prospecting", "2026-03-01 00:00"), ("Won", "2026-03-16 02:23")])
+    k.deal("c", "1", path=[("Prospecting", "2026-03-01 00:00"), ("Lost", "2026-03-02 00:00")])
+    rows = by(k.report("cycle")["rows"], "outcome")
+    assert (rows["won"]["median_days"], rows["won"]["avg_days"]) == (15.0, 15.0)
+    assert rows["all"]["median_days"] == 15.0  # the middle of three
+    assert rows["lost"]["median_days"] == 1.0
+    # time in Prospecting: 15.0 and 15.0993 again (the stays median goes the same way)
+    assert by(k.report("cycle")["stages"], "stage")["Prospecting"]["median_days"] == 15.0
+
+
+def test_spread_median_reads_bucket_edges_and_fetches_only_when_it_must():
+    from crmtui.reports.base import Spread
+
+    calls = []
+
+    def fetch(keys, bucket, offset, count):
+        calls.append((sorted(keys), bucket, offset, count))
+        return [0.25, 0.25][:count]
+
+    # two middle values in different buckets: the last of one and the first of the next
+    sp = Spread(fetch, ["won"])
+    sp.add(150, 1, 15.0, 15.0, 15.0)
+    sp.add(151, 1, 15.0993, 15.0993, 15.0993)
+    assert round(sp.median, 1) == 15.0 and not calls
+    # odd count, middle value inside a bucket whose values all show as 2.0: no read
+    sp = Spread(fetch, ["won"])
+    sp.add(20, 3, 6.0, 1.96, 2.04)
+    assert round(sp.median, 1) == 2.0 and not calls
+    # a bucket straddling a rounding tie (0.25 shows as 0.2, 0.3 as 0.3): read the middle
+    sp = Spread(fetch, ["won"])
+    other = Spread(fetch, ["lost"])
+    sp.add(3, 2, 0.5, 0.25, 0.25)
+    other.add(3, 1, 0.3, 0.3, 0.3)
+    everything = Spread()
+    everything.merge(sp)
+    everything.merge(other)
+    assert (everything.n, everything.lo, everything.hi) == (3, 0.25, 0.3)
+    assert everything.median == 0.25 and calls == [(["lost", "won"], 3, 1, 1)]
+    assert Spread().median is None
+
+
+def test_spreads_fetch_reads_one_bucket_in_order(store):
+    from sqlalchemy import literal, select, union_all
+
+    from crmtui.reports import base
+
+    values = [("a", 1.0), ("a", 1.02), ("a", 0.98), ("b", 1.01), ("a", 5.0), ("b", None)]
+    rows = union_all(*[select(literal(k).label("k"), literal(v).label("v")) for k, v in values]
+                     ).subquery()
+    with store.read() as s:
+        stats = base.spreads(s, rows, "k", "v")
+        a = stats["a"]
+        assert (a.n, a.lo, a.hi, a.buckets[10][0]) == (4, 0.98, 5.0, 3)
+        assert a.fetch({"a"}, 10, 1, 2) == [1.0, 1.02]
+        assert a.fetch({"a", "b"}, 10, 1, 2) == [1.0, 1.01]
+        assert round(a.median, 1) == 1.0

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from sqlalchemy import Integer, cast, func, literal, select
+from sqlalchemy import Integer, cast, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from crmtui import config
@@ -263,36 +263,60 @@ class Spread:
     """Count, average, minimum, maximum and median of durations, built from a histogram.
 
     SQL groups the values by (key, value rounded to 0.1) and returns per bucket the count,
-    sum, min and max, so count/average/min/max are exact, the median is exact to the 0.1
-    day reports show (the middle value, or the mean of the two middle ones, of the values
-    rounded to 0.1), and spreads merge (won + lost = all) without another pass.
+    sum, min and max, so count/average/min/max are exact and spreads merge (won + lost =
+    all) without another pass. The median is exact to the 0.1 day reports show, in bounded
+    memory (never every value in Python):
+
+    - a middle value first or last in its bucket is that bucket's min or max: exact. Two
+      middle values in different buckets are always such edges (the last of one bucket, the
+      first of the next), so their mean is exact too;
+    - a middle value strictly inside a bucket lies between the bucket's min and max; when
+      both show as the same 0.1 day, so does the median (rounding is monotonic) and the
+      middle of that range is given, which shows the same;
+    - otherwise (a bucket straddling a rounding tie) the middle values are read from the
+      store by `fetch`: one ORDER BY ... LIMIT 2 within that bucket.
     """
 
     STEP = 10  # buckets per day
 
-    def __init__(self):
-        self.buckets: dict[int, int] = {}
+    def __init__(self, fetch=None, keys=()):
+        self.buckets: dict[int, list] = {}  # bucket -> [count, min, max]
         self.n = 0
         self.total = 0.0
-        self.lo: float | None = None
-        self.hi: float | None = None
+        self.fetch = fetch  # (keys, bucket, offset, count) -> the values, in order
+        self.keys = set(keys)
 
     def add(self, bucket: int, n: int, total: float, lo: float, hi: float) -> None:
-        self.buckets[bucket] = self.buckets.get(bucket, 0) + n
+        self._add_bucket(bucket, n, lo, hi)
         self.n += n
         self.total += total
-        self.lo = lo if self.lo is None else min(self.lo, lo)
-        self.hi = hi if self.hi is None else max(self.hi, hi)
+
+    def _add_bucket(self, bucket: int, n: int, lo: float, hi: float) -> None:
+        entry = self.buckets.get(bucket)
+        if entry is None:
+            self.buckets[bucket] = [n, lo, hi]
+        else:
+            entry[0] += n
+            entry[1] = min(entry[1], lo)
+            entry[2] = max(entry[2], hi)
 
     def merge(self, other: "Spread") -> None:
-        for bucket, n in other.buckets.items():
-            self.buckets[bucket] = self.buckets.get(bucket, 0) + n
+        if other.n and self.fetch is not other.fetch:
+            # values from elsewhere: this spread can read its middle from one source only
+            self.fetch = other.fetch if not self.n else None
+        for bucket, (n, lo, hi) in other.buckets.items():
+            self._add_bucket(bucket, n, lo, hi)
         self.n += other.n
         self.total += other.total
-        for value in (other.lo, other.hi):
-            if value is not None:
-                self.lo = value if self.lo is None else min(self.lo, value)
-                self.hi = value if self.hi is None else max(self.hi, value)
+        self.keys |= other.keys
+
+    @property
+    def lo(self) -> float | None:
+        return min((entry[1] for entry in self.buckets.values()), default=None)
+
+    @property
+    def hi(self) -> float | None:
+        return max((entry[2] for entry in self.buckets.values()), default=None)
 
     @property
     def avg(self) -> float | None:
@@ -302,23 +326,45 @@ class Spread:
     def median(self) -> float | None:
         if not self.n:
             return None
-        wanted = [(self.n + 1) // 2, (self.n + 2) // 2]
-        found, seen = [], 0
+        ranks = sorted({(self.n + 1) // 2, (self.n + 2) // 2})  # 1-based middle rank(s)
+        picks = []  # (bucket, offset in it, its count, min, max) per middle rank
+        seen = 0
         for bucket in sorted(self.buckets):
-            seen += self.buckets[bucket]
-            while wanted and seen >= wanted[0]:
-                found.append(bucket)
-                wanted.pop(0)
-        return sum(found) / len(found) / self.STEP
+            n, lo, hi = self.buckets[bucket]
+            picks += [(bucket, rank - seen - 1, n, lo, hi) for rank in ranks
+                      if seen < rank <= seen + n]
+            seen += n
+            if len(picks) == len(ranks):
+                break
+        values = [lo if offset == 0 else hi if offset == n - 1 else None
+                  for _, offset, n, lo, hi in picks]
+        if None not in values:
+            return sum(values) / len(values)
+        # a middle value inside a bucket: then both middle values are in that bucket
+        bucket, offset, _, lo, hi = picks[0]
+        if round(lo, 1) == round(hi, 1) or self.fetch is None:
+            return (lo + hi) / 2
+        found = self.fetch(self.keys, bucket, offset, len(ranks))
+        return sum(found) / len(found) if found else (lo + hi) / 2
 
 
 def spreads(s: Session, rows, key: str, value: str) -> dict:
-    """`Spread` per `key` of the subquery `rows`, over its non-NULL `value`s, in one GROUP BY."""
+    """`Spread` per `key` of the subquery `rows`, over its non-NULL `value`s, in one GROUP BY
+    (and, rarely, a bounded read of the middle of one bucket for an exact median)."""
     k, v = rows.c[key], rows.c[value]
     bucket = cast(func.round(v * Spread.STEP), Integer)
     query = (select(k, bucket, func.count(), func.sum(v), func.min(v), func.max(v))
              .where(v.is_not(None)).group_by(k, bucket))
+
+    def fetch(keys, bucket_no: int, offset: int, count: int) -> list[float]:
+        wanted = [x for x in keys if x is not None]
+        key_is = or_(k.in_(wanted), k.is_(None)) if None in keys else k.in_(wanted)
+        return [float(x) for x in s.scalars(
+            select(v).where(v.is_not(None), key_is, bucket == bucket_no)
+            .order_by(v).offset(offset).limit(count))]
+
     out: dict = {}
     for key_value, b, n, total, lo, hi in s.execute(query):
-        out.setdefault(key_value, Spread()).add(b, n, total, lo, hi)
+        out.setdefault(key_value, Spread(fetch, [key_value])).add(
+            b, n, float(total), float(lo), float(hi))
     return out

@@ -8,7 +8,7 @@ Deals: closed (won or lost now) in `--from`..`--to`, in scope (owner, pipeline).
   added up, so a deal moved back and forth counts its total). A stay runs from the move
   into the stage to the move out of it; a deal whose history does not show both (imported
   without history, or a stage deleted since) is left out of that stage's figures.
-Medians are exact to the 0.1 day shown (see `base.Spread`).
+Medians are exact to the 0.1 day shown, read from per-bucket min/max (see `base.Spread`).
 """
 
 from __future__ import annotations
