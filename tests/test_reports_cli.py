@@ -101,8 +101,48 @@ def test_csv_and_markdown(cli):
     assert "15,000.00" in md
 
 
+def test_jsonl_is_one_row_object_per_line(cli):
+    import json
+
+    _deals(cli)
+    for name, args in (("pipeline", ()), ("win-rate", ("--by", "owner")), ("cycle", ()),
+                       ("lost-reasons", ()), ("funnel", ()), ("forecast", ())):
+        lines = cli("report", name, "--jsonl", *args).stdout.splitlines()
+        assert [json.loads(line) for line in lines] == cli.json("report", name, *args)["rows"]
+    velocity = [json.loads(line) for line in
+                cli("report", "velocity", "--jsonl").stdout.splitlines()]
+    whole = cli.json("report", "velocity")
+    assert velocity == [{k: whole[k] for k in velocity[0]}] and velocity[0]["won"] == 1
+    assert "one JSON object per row" in cli("report", "pipeline", "--help").stdout
+    assert "choose one output format" in cli("report", "cycle", "--jsonl", "--json",
+                                             code=2).stderr
+
+
+def test_cycle_csv_keys_match_the_json(cli):
+    _deals(cli)
+    rows = list(csv.DictReader(io.StringIO(cli("report", "cycle", "--csv").stdout)))
+    assert [r["outcome"] for r in rows] == ["won", "lost", "all"]
+    assert "label" not in rows[0]
+    assert set(rows[0]) <= set(cli.json("report", "cycle")["rows"][0])
+    table = cli("report", "cycle").stdout
+    assert "All closed" in table and "Won" in table
+
+
+def test_quota_list_formats(cli):
+    import json
+
+    cli("quota", "set", "--owner", "ada", "--period", "2026-Q4", "--amount", "1000")
+    cli("quota", "set", "--owner", "bob", "--period", "2026-11", "--amount", "50.5")
+    lines = [json.loads(line) for line in cli("quota", "list", "--jsonl").stdout.splitlines()]
+    assert lines == cli.json("quota", "list")
+    assert [(q["owner"], q["amount"]) for q in lines] == [("ada", "1000.00"), ("bob", "50.50")]
+
+
 def test_options_are_checked(cli):
-    assert "cannot be grouped" in cli("report", "win-rate", "--by", "week", code=1).stderr
+    bad = cli("report", "win-rate", "--by", "week", code=2).stderr  # a usage error
+    assert "'week' is not one of" in bad and "stage-lost-at" in bad
+    assert cli("report", "velocity", "--by", "quarter", code=2).exit_code == 2
+    assert cli.json("report", "win-rate", "--by", "OWNER")["by"] == "owner"
     assert "choose one output format" in cli("report", "pipeline", "--json", "--csv",
                                              code=2).stderr
     assert "--from" in cli("report", "win-rate", "--from", "2026-05-01", "--to", "2026-04-01",
@@ -167,7 +207,7 @@ def test_demo_store_every_report_every_format(cli, tmp_path, monkeypatch):
     cli("--db", db, "demo", "--rows", "60", "--no-open")
     cli("--db", db, "quota", "set", "--owner", "ada", "--period", "2026-Q4", "--amount", "1000")
     for name, spec in REPORTS.items():
-        for fmt in ((), ("--json",), ("--csv",), ("--md",)):
+        for fmt in ((), ("--json",), ("--jsonl",), ("--csv",), ("--md",)):
             cli("--db", db, "report", name, *fmt)
         for by in spec.by:
             cli("--db", db, "report", name, "--by", by)

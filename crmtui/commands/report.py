@@ -1,19 +1,20 @@
 """`crm report NAME` and `crm quota ...`: parse options, compute, print.
 
 The commands are built from `crmtui.reports.REPORTS`: each report gets the options its spec
-lists, plus --json / --csv / --md. Numbers come from `crmtui.reports` (SQL over the store);
+lists, plus --json / --jsonl / --csv / --md (see FORMATS_HELP). Numbers come from `crmtui.reports` (SQL over the store);
 `crmtui.reports.layout` says how they read as tables; this module only prints them.
 """
 
 
 import inspect
 import sys
+from enum import Enum
 from typing import Annotated, Any, Optional
 
 import typer
 
 from crmtui.commands import output
-from crmtui.commands.common import CsvOpt, JsonOpt, handle, store_session
+from crmtui.commands.common import CsvOpt, JsonlOpt, JsonOpt, handle, store_session
 from crmtui.reports import OPTION_FLAGS, REPORTS
 
 app = typer.Typer(help="Pipeline reports and forecasts: pipeline, forecast, win-rate, velocity, "
@@ -32,7 +33,8 @@ OPTIONS: dict[str, tuple[Any, str]] = {
     "by": (Optional[str], "Group by"),
     "periods": (Optional[int], "Number of periods"),
     "currency": (Optional[str], "Report currency (default: `currency` in config.toml, else "
-                                "USD); deals in others count only with a rate under [rates]"),
+                                "USD); deals in others count only with a rate under \\[rates] in "
+                                "config.toml"),
     "days": (Optional[int], "Days"),
     "period": (Optional[str], "One quota period: 2026-Q4 or 2026-11"),
     "limit": (Optional[int], "Longest lists show this many rows (default 20)"),
@@ -40,29 +42,45 @@ OPTIONS: dict[str, tuple[Any, str]] = {
 DATES = ("date_from", "date_to", "as_of")
 MdOpt = Annotated[bool, typer.Option("--md", help="Print Markdown tables (to paste into an "
                                                   "email or chat)")]
+ReportJsonlOpt = Annotated[bool, typer.Option(
+    "--jsonl", help="Print JSON Lines: one JSON object per row of the main table (the "
+                    "objects of --json's `rows`, same keys and values; velocity without "
+                    "--by owner: one line of its figures); totals and notes are left out")]
+FORMATS_HELP = ("Output: a table; --json the whole result (README \"Reports\"); --jsonl one "
+                "JSON object per row of the main table, a line each (the objects of --json's "
+                "`rows`); --csv the main table with raw values; --md Markdown tables.")
 
 
 def _param(name: str, spec) -> inspect.Parameter:
     kind, default_help = OPTIONS[name]
     help_text = spec.help.get(name, default_help)
+    extra = {}
     if name == "by":
-        help_text = f"Group by: {', '.join(spec.by)} (default {spec.by[0]})"
+        # a choice of the values in the report's spec (crmtui.reports.REPORTS, the one list
+        # of them): anything else is a usage error (exit 2); matched ignoring case
+        help_text = f"Group by (default {spec.by[0]})"
+        kind = Optional[Enum(f"By_{spec.module}", {value: value for value in spec.by},
+                             type=str)]
+        extra["case_sensitive"] = False
     return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=kind,
-                             default=typer.Option(None, OPTION_FLAGS[name], help=help_text))
+                             default=typer.Option(None, OPTION_FLAGS[name], help=help_text,
+                                                  **extra))
 
 
 def _format_params() -> list[inspect.Parameter]:
     def opt(name, annotation):
         return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation,
                                  default=False)
-    return [opt("json_", JsonOpt), opt("csv_", CsvOpt), opt("md", MdOpt)]
+    return [opt("json_", JsonOpt), opt("jsonl", ReportJsonlOpt), opt("csv_", CsvOpt),
+            opt("md", MdOpt)]
 
 
 def _command(name: str):
     spec = REPORTS[name]
 
     def command(**kwargs):
-        fmt = output.pick(kwargs.pop("json_"), False, kwargs.pop("csv_"), kwargs.pop("md"))
+        fmt = output.pick(kwargs.pop("json_"), kwargs.pop("jsonl"), kwargs.pop("csv_"),
+                          kwargs.pop("md"))
         run(name, kwargs, fmt)
 
     params = [_param(option, spec) for option in spec.options] + _format_params()
@@ -74,7 +92,8 @@ def _command(name: str):
 
 
 for _name in REPORTS:
-    app.command(_name, help=REPORTS[_name].description)(_command(_name))
+    app.command(_name, help=REPORTS[_name].description + "\n\n" + FORMATS_HELP)(
+        _command(_name))
 
 
 def options_from(raw: dict):
@@ -90,7 +109,7 @@ def options_from(raw: dict):
             field = OPTION_FLAGS[key].lstrip("-")
             value = dates.parse_date(value, field)
         elif key == "by":
-            value = value.strip().lower()
+            value = getattr(value, "value", value).strip().lower()
         values[key] = value
     return ReportOptions(**values)
 
@@ -112,6 +131,12 @@ def render(name: str, result: dict, fmt: str) -> None:
         output.write(output.dumps(result))
         return
     sections = layout.sections(name, result)
+    if fmt == "jsonl":
+        main = next((sec for sec in sections if sec.main), sections[0])
+        for row in main.rows:
+            sys.stdout.write(output.dumps(row, indent=None) + "\n")
+        sys.stdout.flush()
+        return
     if fmt == "csv":
         main = next((sec for sec in sections if sec.main), sections[0])
         rows, keys = _csv_rows(main, result)
@@ -277,11 +302,11 @@ def quota_list(owner: Annotated[Optional[str], typer.Option("--owner", help="Onl
                = None,
                period: Annotated[Optional[str], typer.Option("--period",
                                                              help="Only this period")] = None,
-               json_: JsonOpt = False, csv_: CsvOpt = False):
+               json_: JsonOpt = False, jsonl: JsonlOpt = False, csv_: CsvOpt = False):
     from crmtui.reports import quotas
     from crmtui.reports.layout import money
 
-    fmt = output.pick(json_, False, csv_)
+    fmt = output.pick(json_, jsonl, csv_)
     with store_session() as s:
         rows = [quotas.to_dict(q) for q in quotas.list_quotas(s, owner=owner, period=period)]
     if fmt == "table":

@@ -31,6 +31,10 @@ class Column:
     kind: str = "text"
     drop: int = 0
     of: str | None = None  # bar: the key whose value the bar shows (default: `key`)
+    labels: tuple[tuple[str, str], ...] = ()  # how values read for people (CSV: raw values)
+
+    def shown(self, value):
+        return dict(self.labels).get(value, value) if self.labels else value
 
 
 @dataclass
@@ -90,12 +94,12 @@ def formatted(section: Section, *, cents: bool = True, bar_width: int = 16) -> t
                 line[col.key] = charts.bar(_number(row.get(col.of or col.key)), largest[col.key],
                                            bar_width)
             else:
-                line[col.key] = cell(row.get(col.key), col.kind, cents=cents)
+                line[col.key] = cell(col.shown(row.get(col.key)), col.kind, cents=cents)
         out.append(line)
     total = None
     if section.total is not None:
         total = {col.key: ("" if col.kind == "bar" else
-                           cell(section.total.get(col.key), col.kind, cents=cents)
+                           cell(col.shown(section.total.get(col.key)), col.kind, cents=cents)
                            if col.key in section.total else "")
                  for col in section.columns}
     return out, total
@@ -234,8 +238,8 @@ def _velocity(r: dict) -> list[Section]:
             Column("avg_cycle_days", "Cycle days", "days"),
             Column("velocity", "Per day", "money"),
             Column("velocity_30d", "Per 30 days", "money", drop=2)]
-    figures = {k: r[k] for k in ("open_deals", "avg_won_amount", "win_rate", "avg_cycle_days",
-                                 "velocity", "velocity_30d")}
+    figures = {k: r[k] for k in ("open_deals", "won", "lost", "win_rate", "won_amount",
+                                 "avg_won_amount", "avg_cycle_days", "velocity", "velocity_30d")}
     if r["by"] == "owner":
         return [Section(None, [Column("owner", "Owner")] + cols
                         + [Column("bar", "", "bar", drop=3, of="velocity")],
@@ -253,7 +257,8 @@ def _funnel(r: dict) -> list[Section]:
 
 
 def _cycle(r: dict) -> list[Section]:
-    outcome = [Column("label", "Closed"), Column("count", "Deals", "int"),
+    labels = (("won", "Won"), ("lost", "Lost"), ("all", "All closed"))
+    outcome = [Column("outcome", "Closed", labels=labels), Column("count", "Deals", "int"),
                Column("avg_days", "Avg days", "days"), Column("median_days", "Median", "days"),
                Column("min_days", "Min", "days", drop=2), Column("max_days", "Max", "days", drop=2)]
     stages = [Column("stage", "Time in stage"), Column("deals", "Deals", "int"),
@@ -261,9 +266,7 @@ def _cycle(r: dict) -> list[Section]:
               Column("bar", "", "bar", drop=2, of="avg_days")]
     if len({row["pipeline"] for row in r["stages"]}) > 1:
         stages.insert(0, Column("pipeline", "Pipeline", drop=3))
-    labels = {"won": "Won", "lost": "Lost", "all": "All closed"}
-    rows = [dict(row, label=labels.get(row["outcome"], row["outcome"])) for row in r["rows"]]
-    return [Section(None, outcome, rows),
+    return [Section(None, outcome, r["rows"]),
             Section("Time in each stage (deals above)", stages, r["stages"], main=False)]
 
 
