@@ -71,6 +71,59 @@ def test_move_a_deal_on_the_board_records_the_stage_change(store):
     assert focused == deal_id  # the cursor follows the card into its new column
 
 
+def test_next_stage_past_the_last_says_what_to_press(store):
+    async def go():
+        app = make_app(store, start="board")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            board = app.screen.query_one("Board")
+            while board.current < len(board.columns) - 1:
+                await pilot.press("right")
+            card = board.current_card
+            await pilot.press("greater_than_sign")
+            await settle(pilot)
+            return card.id, [n.message for n in app._notifications]
+
+    deal_id, said = run(go())
+    message = next(m for m in said if "last open stage" in m)
+    assert "press w" in message and "crm opp" not in message
+    with store.read() as s:
+        assert s.get(Stage, s.get(Opportunity, deal_id).stage_id).kind == "open"
+
+
+def test_the_cli_keeps_its_own_hints(store, cli):
+    with store.read() as s:
+        last = s.scalars(select(Stage).where(Stage.pipeline_id == 1, Stage.kind == "open")
+                         .order_by(Stage.position.desc())).first()
+        deal = s.scalars(select(Opportunity).where(Opportunity.stage_id == last.id)).first()
+    err = cli("--db", store.path, "opp", "move", deal.id, "--next", code=1).stderr
+    assert f"crm opp win {deal.id}" in err
+    err = cli("--db", store.path, "opp", "lose", deal.id, code=1).stderr
+    assert "a lost deal needs a reason" in err and "--reason" in err
+
+
+def test_forms_speak_as_a_form(store):
+    async def go():
+        app = make_app(store, start="leads")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            app.new_record("lead")
+            await settle(pilot)
+            placeholder = app.screen.query_one("#in-first_name").placeholder
+            await pilot.press("escape")
+            await settle(pilot)
+            app.new_record("opportunity")
+            await settle(pilot)
+            app.screen.query_one("#in-amount").value = "1.234,56"
+            await pilot.pause(0.4)
+            await settle(pilot)
+            return placeholder, str(app.screen.query_one("#msg-amount").render())
+
+    placeholder, amount = run(go())
+    assert placeholder and "positional" not in placeholder
+    assert "not valid" in amount and "--decimal-comma" not in amount
+
+
 def test_switching_pipeline_puts_the_cursor_on_a_card(store):
     from crmtui.domain import pipelines, records
 
@@ -139,12 +192,14 @@ def test_losing_needs_a_reason(store):
             await pilot.press("enter")  # no reason typed
             await settle(pilot)
             still_open = type(app.screen).__name__ == "PromptDialog"
+            said = str(app.screen.query_one("#error").render())
             await pilot.press("escape")
             await settle(pilot)
-            return card.id, still_open
+            return card.id, still_open, said
 
-    deal_id, still_open = run(go())
+    deal_id, still_open, said = run(go())
     assert still_open
+    assert "a lost deal needs a reason" in said  # the domain's words, as the CLI says them
     with store.read() as s:
         assert s.get(Stage, s.get(Opportunity, deal_id).stage_id).kind == "open"
 
@@ -760,3 +815,4 @@ def test_now_is_the_fixed_clock(store):
     """Sanity for the snapshots: the app's clock and the demo data agree."""
     app = make_app(store)
     assert app.clock.now() == NOW
+

@@ -43,7 +43,12 @@ def move(ref: Ref,
     step = 1 if next_ else -1 if prev else 0
     with store_session(write=True) as s:
         opp = refs.resolve(s, "opportunity", ref)
-        opp = opportunities.move(s, opp.id, stage, step=step, expected_version=if_version)
+        try:
+            opp = opportunities.move(s, opp.id, stage, step=step, expected_version=if_version)
+        except opportunities.NoFurtherStage as exc:
+            if exc.forward:
+                exc.hint = f"use `crm opp win {opp.id}` or `crm opp lose {opp.id} --reason ...`"
+            raise
         _done(opp, s, json_, "deal {id} ({name}) is now in {stage}")
 
 
@@ -64,10 +69,16 @@ def lose(ref: Ref,
          reason: Annotated[str, typer.Option("--reason", "-r", help="Why it was lost")] = "",
          if_version: IfVersion = None, json_: JsonOpt = False):
     from crmtui.domain import opportunities, refs
+    from crmtui.errors import Invalid
 
     with store_session(write=True) as s:
         opp = refs.resolve(s, "opportunity", ref)
-        opp = opportunities.lose(s, opp.id, reason, expected_version=if_version)
+        try:
+            opp = opportunities.lose(s, opp.id, reason, expected_version=if_version)
+        except Invalid as exc:
+            if exc.field == "reason":
+                exc.hint = "say why: --reason 'price too high'"
+            raise
         _done(opp, s, json_, "deal {id} ({name}) lost: {lost_reason}")
 
 

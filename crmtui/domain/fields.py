@@ -29,6 +29,7 @@ class FieldSpec:
     choices: tuple[str, ...] = ()
     required: bool = False
     settable: bool = True  # offered by add/edit; False for fields only rules change
+    form_help: str | None = None  # the app's placeholder, when `help` speaks of the CLI
 
     @property
     def col(self) -> str:
@@ -53,7 +54,8 @@ def _f(name: str, kind: str = "text", help: str = "", **kw) -> FieldSpec:
 
 
 PERSON = (
-    _f("first_name", help="Given name(s); the positional NAME sets both names"),
+    _f("first_name", help="Given name(s); the positional NAME sets both names",
+       form_help="Given name(s)"),
     _f("last_name", help="Family name"),
     _f("email", "email", "Email address"),
     _f("phone", "phone", "Phone number (normalised to +CC form when it can be read)"),
@@ -101,11 +103,11 @@ FIELDS: dict[str, tuple[FieldSpec, ...]] = {
         _f("contact", "ref", "Primary contact: id, external id or exact name",
            column="contact_id", ref="contact"),
         _f("pipeline", "ref", "Pipeline name or id (default: the default pipeline)",
-           column="pipeline_id", ref="pipeline"),
+           column="pipeline_id", ref="pipeline", required=True),
         _f("stage", "ref", "Stage name or position in the pipeline (default: the first)",
-           column="stage_id", ref="stage"),
-        _f("amount", "money", "Amount, e.g. 1234.50", column="amount_minor"),
-        _f("currency", help="ISO currency code (default USD)"),
+           column="stage_id", ref="stage", required=True),
+        _f("amount", "money", "Amount, e.g. 1234.50", column="amount_minor", required=True),
+        _f("currency", help="ISO currency code (default USD)", required=True),
         _f("close_date", "date", "Expected close date (ISO or e.g. 'next friday', '+30d')"),
         _f("probability", "percent", "Win probability 0-100, overriding the stage's"),
         _f("source", help="Lead source"),
@@ -115,7 +117,7 @@ FIELDS: dict[str, tuple[FieldSpec, ...]] = {
     "activity": (
         _f("kind", "choice", "Kind of activity", choices=ACTIVITY_KINDS, required=True),
         _f("subject", help="Subject", required=True),
-        _f("body", help="Details ('-' reads them from stdin)"),
+        _f("body", help="Details ('-' reads them from stdin)", form_help="Details"),
         _f("due", "datetime", "Due date/time for tasks (ISO, 'today', '+3d', 'next friday')",
            column="due_at"),
         _f("done_at", "datetime", "When it was done", settable=False),

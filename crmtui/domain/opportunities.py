@@ -27,6 +27,24 @@ from crmtui.store.models import Opportunity, Pipeline, Stage, StageChange, utcno
 DEFAULT_STALE_DAYS = 14
 
 
+class NoFurtherStage(Invalid):
+    """A step past the last open stage (`forward`: the deal is won or lost from there, which
+    each face says in its own words) or before the first."""
+
+    def __init__(self, message: str, *, forward: bool):
+        super().__init__(message, field="stage")
+        self.forward = forward
+
+
+def lost_reason(reason: object) -> str:
+    """The rule for a lost reason: one is needed. Returns it cleaned; the message is neutral
+    (`--reason` or a dialog is each face's own hint)."""
+    text = str(reason or "").strip()
+    if not text:
+        raise Invalid("a lost deal needs a reason", field="reason")
+    return text
+
+
 def stale_days() -> int:
     return int(config.get("stale_days", DEFAULT_STALE_DAYS))
 
@@ -127,10 +145,8 @@ def move(s: Session, opp_id: int, stage_ref: object = None, *, step: int = 0,
         target_index = current + step
         if not 0 <= target_index < len(open_stages):
             edge = "last" if step > 0 else "first"
-            raise Invalid(f"deal {opp.id} is already in the {edge} open stage "
-                          f"({open_stages[current].name})",
-                          hint="use `crm opp win ID` or `crm opp lose ID --reason ...`"
-                          if step > 0 else None)
+            raise NoFurtherStage(f"deal {opp.id} is already in the {edge} open stage "
+                                 f"({open_stages[current].name})", forward=step > 0)
         target = open_stages[target_index]
     else:
         target = refs.resolve_stage(s, opp.pipeline_id, stage_ref)
@@ -155,10 +171,7 @@ def win(s: Session, opp_id: int, *, expected_version: int | None = None,
 
 def lose(s: Session, opp_id: int, reason: str, *, expected_version: int | None = None,
          source: str = "cli") -> Opportunity:
-    reason = (reason or "").strip()
-    if not reason:
-        raise Invalid("a lost deal needs a reason", field="reason",
-                      hint="say why: --reason 'price too high'")
+    reason = lost_reason(reason)
     opp = refs.get(s, "opportunity", opp_id)
     stage = stage_of_kind(s, opp.pipeline_id, "lost")
     if opp.stage_id == stage.id:

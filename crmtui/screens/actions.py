@@ -58,7 +58,12 @@ def move(screen, opp_id: int, step: int, version: int | None, after: Done = None
         if after:
             after()
 
-    screen.write(run, finished)
+    def failed(exc):
+        if isinstance(exc, opportunities.NoFurtherStage) and exc.forward:
+            exc.hint = "press w to win it, or l to lose it"
+        screen.show_error(exc)
+
+    screen.write(run, finished, error=failed)
 
 
 def pick_stage(screen, opp_id: int, version: int | None, after: Done = None) -> None:
@@ -129,7 +134,9 @@ def lose(screen, opp_id: int, version: int | None, after: Done = None) -> None:
         prompt.append_text(p.t(name, "bold"))
         prompt.append(" lost?")
         screen.app.push_screen(PromptDialog("Lose deal", prompt, suggestions=suggestions,
-                                            placeholder="price too high"), chosen)
+                                            placeholder="price too high",
+                                            check=lambda s, value: opportunities.lost_reason(
+                                                value) and None), chosen)
 
     screen.read(reasons, ask, group="reasons")
 

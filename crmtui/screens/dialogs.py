@@ -168,7 +168,12 @@ class PromptDialog(CrmModal):
     def _accept(self) -> None:
         value = self.query_one(Input).value
         if self.required and not value.strip():
-            self._show("a value is required")
+            if self.check is None:
+                self._show("a value is required")
+            else:  # the domain says why a value is needed, in its own words
+                self.read(lambda s: self.check(s, value),
+                          lambda _: self._show("a value is required"), group="prompt-check",
+                          error=lambda exc: self._show(error_text(exc)))
             return
         if self.check is None or not value.strip():
             self.dismiss(value)

@@ -217,7 +217,7 @@ class FormScreen(CrmScreen):
         if spec.name in MULTILINE:
             area = TextArea(id=wid, soft_wrap=True, show_line_numbers=False)
             return area
-        return Input(placeholder=spec.help, id=wid)
+        return Input(placeholder=spec.form_help or spec.help, id=wid)
 
     def on_mount(self) -> None:
         self.read(lambda s: load_form(s, self.entity, self.record_id), self._loaded,
