@@ -816,3 +816,29 @@ def test_now_is_the_fixed_clock(store):
     app = make_app(store)
     assert app.clock.now() == NOW
 
+
+def test_activities_offer_filters_where_other_lists_search(store):
+    with store.read() as s:
+        activities = s.scalar(select(func.count()).select_from(Activity))
+
+    async def go():
+        app = make_app(store, start="activities")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            keys = {b.binding.action for b in app.screen.active_bindings.values()
+                    if b.binding.show}
+            await pilot.press("slash")
+            await settle(pilot)
+            opened = type(app.screen).__name__
+            await type_text(pilot, "nD")  # list keys: new, delete
+            await settle(pilot)
+            after = type(app.screen).__name__
+            await pilot.press("escape")
+            await settle(pilot)
+            return keys, opened, after, type(app.screen).__name__
+
+    keys, opened, after, back = run(go())
+    assert "focus_search" not in keys  # no "/ Search" in the footer
+    assert opened == after == "FilterDialog" and back == "ListScreen"
+    with store.read() as s:
+        assert s.scalar(select(func.count()).select_from(Activity)) == activities

@@ -76,6 +76,9 @@ class ListScreen(CrmScreen):
 
     BINDINGS = [
         Binding("slash", "focus_search", "Search", id="list.search"),
+        # lists without a search index (activities): `/` opens the filters instead, so what
+        # is typed next lands in a field, not on the list's keys
+        Binding("slash", "filters", "Filter", id="list.search_filters", show=False),
         Binding("f", "filters", "Filter", id="list.filter"),
         Binding("v", "views", "Views", id="list.views"),
         Binding("s", "sort", "Sort", id="list.sort"),
@@ -118,7 +121,7 @@ class ListScreen(CrmScreen):
             if self.searchable:
                 yield Input(placeholder=SEARCH_HINT[self.entity], id="search")
             else:
-                yield Input(placeholder="activities have no text search: press f to filter them",
+                yield Input(placeholder="activities have no text search yet: / or f filters them",
                             id="search", disabled=True)
             yield Static("", id="chips")
         table = VirtualTable(rowmod.COLUMNS[self.entity], empty=rowmod.EMPTY[self.entity][0],
@@ -138,6 +141,8 @@ class ListScreen(CrmScreen):
         self.load()
 
     def check_action(self, action: str, parameters) -> bool | None:
+        if action == "focus_search":
+            return self.searchable  # False: not in the footer, and `/` opens the filters
         if action == "bulk_stage":
             return self.entity == "opportunity"
         if action in ("complete", "snooze"):
