@@ -129,3 +129,45 @@ def test_file_errors_in_commands_are_not_tracebacks(cli, tmp_path):
     assert err is not None and "Permission denied" in err.message and "/root/x" in err.message
     assert err.exit_code == 1
     assert _translate(ValueError("x")) is None
+
+
+# -- 8. a converted lead's links ----------------------------------------------------------
+
+def test_deleting_what_a_lead_became_is_refused_then_unlinks_in_history(cli, store):
+    cli("lead", "add", "Bob Smith", "--company", "Smithy", "--email", "bob@smithy.com")
+    cli("lead", "convert", "1")
+    lead = get(store, Lead, 1)
+    acct, contact, deal = (lead.converted_account_id, lead.converted_contact_id,
+                           lead.converted_opportunity_id)
+    assert None not in (acct, contact, deal)
+
+    result = cli("opp", "delete", str(deal), "--yes", code=1)
+    assert "1 converted lead" in result.stderr and "kept" in result.stderr
+    assert get(store, Opportunity, deal) is not None
+    assert get(store, Lead, 1).converted_opportunity_id == deal
+
+    cli("opp", "delete", str(deal), "--yes", "--cascade")
+    lead = get(store, Lead, 1)
+    assert lead is not None and lead.status == "converted"           # never deleted with it
+    assert lead.converted_opportunity_id is None and lead.converted_contact_id == contact
+    with store.read() as s:
+        unlink = s.scalars(select(ChangeLog).where(
+            ChangeLog.entity == "lead", ChangeLog.record_id == 1,
+            ChangeLog.field == "converted_opportunity_id", ChangeLog.new.is_(None))).all()
+    assert len(unlink) == 1 and unlink[0].old == str(deal)
+
+    assert "1 converted lead" in cli("contact", "delete", str(contact), "--yes", code=1).stderr
+    cli("contact", "delete", str(contact), "--yes", "--detach")
+    assert get(store, Lead, 1).converted_contact_id is None
+    cli("account", "delete", str(acct), "--yes", "--cascade")
+    lead = get(store, Lead, 1)
+    assert lead is not None and lead.converted_account_id is None
+    assert lead.version > 1
+
+
+def test_describe_related_says_what_happens():
+    counts = {"activities": 2, "converted leads": 1}
+    assert records.describe_related(counts) == "2 activities, 1 converted lead"
+    assert records.describe_related(counts, "delete") == (
+        "delete its 2 activities and unlink 1 converted lead (the lead is kept)")
+    assert records.describe_related({"activities": 1}, "detach") == "unlink its 1 activity"

@@ -82,7 +82,7 @@ def test_delete_refuses_to_orphan(cli, store):
     cli("account", "add", "Acme")
     cli("contact", "add", "Grace Hopper", "--account", "Acme")
     result = cli("account", "delete", "Acme", "--yes", code=1)
-    assert "1 contacts" in result.stderr and "--cascade" in result.stderr
+    assert "1 contact\n" in result.stderr and "--cascade" in result.stderr
     assert count(store, Account) == 1
 
     cli("account", "delete", "Acme", "--yes", "--detach")

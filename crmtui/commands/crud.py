@@ -296,10 +296,7 @@ def delete_command(app: typer.Typer, entity: str) -> None:
             obj = refs.resolve(s, entity, ref)
             record_id, name = obj.id, refs.display_name(obj)
             counts = records.check_deletable(s, entity, obj, how)
-        tail = ""
-        if counts:
-            listing = ", ".join(f"{n} {label}" for label, n in counts.items())
-            tail = f" and {'delete' if cascade else 'unlink'} its {listing}"
+        tail = f" and {records.describe_related(counts, how)}" if counts else ""
         confirm(f"Delete {entity} {record_id} ({name}){tail}?", yes)
         with store_session(write=True) as s:
             records.delete(s, entity, record_id, related=how)

@@ -20,7 +20,7 @@ from crmtui.domain.fields import FIELDS, FieldSpec
 from crmtui.domain.identity import current_user
 from crmtui.errors import Conflict, Invalid
 from crmtui.store.models import (
-    Activity, ChangeLog, Contact, Opportunity, TABLES_BY_ENTITY, utcnow,
+    Activity, ChangeLog, Contact, Lead, Opportunity, TABLES_BY_ENTITY, utcnow,
 )
 
 SOURCES = ("cli", "app", "import", "system")
@@ -250,34 +250,69 @@ def touch(s: Session, entity: str, obj) -> None:
 
 # -- reading -----------------------------------------------------------------------------
 
+# What refers to each kind of record: (label, model, column). Deleting the record deletes
+# (--cascade) or unlinks (--detach) these; a lead converted into the record is never deleted
+# with it -- under either choice the lead is kept and only its link is cleared (in history).
+RELATED: dict[str, tuple] = {
+    "account": (("contacts", Contact, Contact.account_id),
+                ("opportunities", Opportunity, Opportunity.account_id),
+                ("activities", Activity, Activity.account_id),
+                ("converted leads", Lead, Lead.converted_account_id)),
+    "contact": (("opportunities", Opportunity, Opportunity.contact_id),
+                ("activities", Activity, Activity.contact_id),
+                ("converted leads", Lead, Lead.converted_contact_id)),
+    "lead": (("activities", Activity, Activity.lead_id),),
+    "opportunity": (("activities", Activity, Activity.opportunity_id),
+                    ("converted leads", Lead, Lead.converted_opportunity_id)),
+    "activity": (),
+}
+UNLINK_ONLY = frozenset({"converted leads"})
+_SINGULAR = {"contacts": "contact", "opportunities": "opportunity", "activities": "activity",
+             "converted leads": "converted lead"}
+
+
 def related_counts(s: Session, entity: str, record_id: int) -> dict[str, int]:
-    """What refers to a record and would be orphaned by deleting it."""
-    checks: dict[str, tuple] = {
-        "account": (("contacts", Contact, Contact.account_id),
-                    ("opportunities", Opportunity, Opportunity.account_id),
-                    ("activities", Activity, Activity.account_id)),
-        "contact": (("opportunities", Opportunity, Opportunity.contact_id),
-                    ("activities", Activity, Activity.contact_id)),
-        "lead": (("activities", Activity, Activity.lead_id),),
-        "opportunity": (("activities", Activity, Activity.opportunity_id),),
-        "activity": (),
-    }
+    """What refers to a record and would be orphaned by deleting it (label -> count)."""
     counts = {}
-    for label, model, column in checks.get(entity, ()):
+    for label, model, column in RELATED.get(entity, ()):
         n = s.scalar(select(func.count()).select_from(model).where(column == record_id))
         if n:
             counts[label] = n
     return counts
 
 
+def describe_related(counts: dict[str, int], how: str | None = None) -> str:
+    """'2 activities, 1 converted lead'; with `how` ('delete'/'detach'), what happens to each:
+    'delete its 2 activities and unlink 1 converted lead (the lead is kept)'."""
+    def part(label: str, n: int) -> str:
+        return words.count(n, _SINGULAR.get(label, label))
+
+    if how is None:
+        return ", ".join(part(label, n) for label, n in counts.items())
+    gone = [part(label, n) for label, n in counts.items()
+            if how == "delete" and label not in UNLINK_ONLY]
+    kept = [part(label, n) for label, n in counts.items()
+            if how != "delete" or label in UNLINK_ONLY]
+    phrases = []
+    if gone:
+        phrases.append("delete its " + ", ".join(gone))
+    if kept:
+        n_leads = sum(n for label, n in counts.items() if label in UNLINK_ONLY)
+        leads_kept = ("" if not n_leads else " (the lead is kept)" if n_leads == 1
+                      else " (the leads are kept)")
+        phrases.append(("unlink its " if not gone else "unlink ") + ", ".join(kept) + leads_kept)
+    return " and ".join(phrases)
+
+
 def check_deletable(s: Session, entity: str, obj, related: str | None) -> dict[str, int]:
     """What deleting `obj` would orphan; a Conflict unless `related` says what to do with it."""
     counts = related_counts(s, entity, obj.id)
     if counts and related not in ("delete", "detach"):
-        listing = ", ".join(f"{n} {label}" for label, n in counts.items())
+        leads = (" (a converted lead is kept either way; only its link to this "
+                 f"{refs.LABELS[entity]} is cleared)") if UNLINK_ONLY & set(counts) else ""
         raise Conflict(
-            f"{entity} {obj.id} ({refs.display_name(obj)}) has {listing}",
-            hint="pass --cascade to delete them too, or --detach to keep them unlinked",
+            f"{entity} {obj.id} ({refs.display_name(obj)}) has {describe_related(counts)}",
+            hint="pass --cascade to delete them too, or --detach to keep them unlinked" + leads,
         )
     return counts
 
@@ -296,18 +331,11 @@ def delete(s: Session, entity: str, record_id: int, *, related: str | None = Non
 
 
 def _handle_related(s: Session, entity: str, record_id: int, how: str, source: str) -> None:
-    links = {
-        "account": ((Contact, Contact.account_id), (Opportunity, Opportunity.account_id),
-                    (Activity, Activity.account_id)),
-        "contact": ((Opportunity, Opportunity.contact_id), (Activity, Activity.contact_id)),
-        "lead": ((Activity, Activity.lead_id),),
-        "opportunity": ((Activity, Activity.opportunity_id),),
-    }[entity]
-    for model, column in links:
+    for label, model, column in RELATED[entity]:
         ids = s.scalars(select(model.id).where(column == record_id)).all()
         child = next(k for k, v in TABLES_BY_ENTITY.items() if v is model)
         for child_id in ids:
-            if how == "delete":
+            if how == "delete" and label not in UNLINK_ONLY:
                 delete(s, child, child_id, related="delete", source=source)
             else:
                 child_obj = s.get(model, child_id)
