@@ -171,3 +171,21 @@ def test_describe_related_says_what_happens():
     assert records.describe_related(counts, "delete") == (
         "delete its 2 activities and unlink 1 converted lead (the lead is kept)")
     assert records.describe_related({"activities": 1}, "detach") == "unlink its 1 activity"
+
+
+# -- 3. closed deals use their stage's probability ----------------------------------------
+
+def test_closed_deal_probability_is_the_stage_s_and_reopen_restores_the_override(cli, store):
+    cli("opp", "add", "P", "--amount", "1000", "--probability", "40")
+    deal = cli.json("opp", "show", "1")
+    assert (deal["probability"], deal["weighted_amount"]) == (40, "400.00")
+    lost = cli.json("opp", "lose", "1", "--reason", "price")
+    assert (lost["probability"], lost["weighted_amount"]) == (0, "0.00")
+    assert lost["probability_override"] == 40
+    assert get(store, Opportunity, 1).probability == 40            # kept in the store
+    cli("opp", "reopen", "1")
+    assert cli.json("opp", "show", "1")["probability"] == 40
+    won = cli.json("opp", "win", "1")
+    assert (won["probability"], won["weighted_amount"]) == (100, "1000.00")
+    listed = cli.json("opp", "list", "--status", "won")[0]
+    assert listed["probability"] == 100

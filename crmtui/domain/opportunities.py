@@ -6,7 +6,8 @@ Rules:
 - entering a stage sets `stage_entered_at`; entering a won or lost stage sets `closed_at`,
   entering an open stage clears it (that is what reopening is);
 - a lost deal needs a reason; leaving the lost stage clears it;
-- probability follows the stage unless the deal carries its own (`probability`);
+- probability follows the stage unless the deal carries its own (`probability`); a won or
+  lost deal always has its stage's (100/0), keeping its own for when it is reopened;
 - a deal is stale when it has sat in an open stage longer than the stage's `rot_days`, or has
   had no activity for `stale_days` (settings, default 14) days; overdue when its expected
   close date has passed while still open.
@@ -211,7 +212,12 @@ def _last_open_stage(s: Session, opp: Opportunity) -> Stage | None:
 # -- derived facts ---------------------------------------------------------------------------
 
 def effective_probability(opp: Opportunity, stage: Stage) -> int:
-    return opp.probability if opp.probability is not None else stage.probability
+    """The deal's win probability: a closed deal's is its stage's (won 100, lost 0); an open
+    deal's own override, else its stage's. The override stays stored while the deal is closed,
+    so reopening restores it."""
+    if stage.kind != "open" or opp.probability is None:
+        return stage.probability
+    return opp.probability
 
 
 def status(stage: Stage) -> str:
