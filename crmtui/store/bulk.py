@@ -138,6 +138,25 @@ class RowInserter:
         self.processors = [_fast_json(table.c[c].type, dialect) or
                            table.c[c].type._cached_bind_processor(dialect) for c in self.columns]
         self._proc = dict(zip(self.columns, self.processors))
+        # PostgreSQL through psycopg: COPY ... FROM STDIN instead of executemany (5-10x)
+        self.copy_sql = None
+        if dialect.name == "postgresql" and dialect.driver == "psycopg":
+            quoted = ", ".join(dialect.identifier_preparer.quote(c) for c in order)
+            self.copy_sql = (f"COPY {dialect.identifier_preparer.format_table(table)} "
+                             f"({quoted}) FROM STDIN")
+
+    def _send(self, params: list) -> None:
+        """Rows in driver order, to the database: COPY where it can, else executemany."""
+        if self.copy_sql is None:
+            self.conn.exec_driver_sql(self.sql, params)
+            return
+        cursor = self.conn.connection.driver_connection.cursor()
+        try:
+            with cursor.copy(self.copy_sql) as copy:
+                for row in params:
+                    copy.write_row(row)
+        finally:
+            cursor.close()
 
     def process(self, values: list) -> list:
         """Apply the bind processors to one row (in `columns` order), in place."""
@@ -186,11 +205,11 @@ class RowInserter:
             return 0
         names = [self.columns[i] for i in self.order]
         sequences = [columns[c] if c in columns else repeat(constants.get(c), n) for c in names]
-        if self.positional:
+        if self.positional or self.copy_sql:
             params = list(zip(*sequences))
         else:
             params = [dict(zip(names, row)) for row in zip(*sequences)]
-        self.conn.exec_driver_sql(self.sql, params)
+        self._send(params)
         return n
 
     def wait(self) -> None:
@@ -203,12 +222,12 @@ class RowInserter:
         if not rows:
             return 0
         order = self.order
-        if self.positional:
+        if self.positional or self.copy_sql:
             params = [tuple(row[i] for i in order) for row in rows] \
                 if order != list(range(len(order))) else [tuple(row) for row in rows]
         else:
             params = [dict(zip(self.columns, row)) for row in rows]
-        self.conn.exec_driver_sql(self.sql, params)
+        self._send(params)
         return len(rows)
 
 
