@@ -182,12 +182,15 @@ def test_erase_renames_what_was_named_after_the_person(cli, store, tmp_path):
             "Lunch with (erased)", "family business of (erased); write to (erased)")
         call = s.scalars(select(Activity).where(Activity.kind == "call")).one()
         assert (call.subject, call.body, call.contact_id) == ("(erased)", None, 1)
-        history = s.execute(select(ChangeLog.entity, ChangeLog.record_id, ChangeLog.field,
-                                   ChangeLog.old, ChangeLog.new)
-                            .where(ChangeLog.entity == "opportunity", ChangeLog.field == "name")
-                            ).all()
-        assert history == [("opportunity", 1, "name", "(erased): new business",
-                            "(erased): renewal")]
+        history = s.execute(select(ChangeLog.action, ChangeLog.field, ChangeLog.old,
+                                   ChangeLog.new)
+                            .where(ChangeLog.entity == "opportunity", ChangeLog.record_id == 1,
+                                   ChangeLog.field.in_(("name", "next_step")))
+                            .order_by(ChangeLog.id)).all()
+        assert [tuple(h) for h in history] == [
+            ("edit", "next_step", None, "send (erased) the contract"),
+            ("edit", "name", "(erased): new business", "(erased): renewal"),
+            ("erase", "name", None, None), ("erase", "next_step", None, None)]
         change = s.scalars(select(ImportChange)).one()
         assert change.before["columns"]["name"] == "(erased): new business"
         other = s.get(Lead, grace)

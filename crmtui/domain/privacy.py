@@ -234,23 +234,20 @@ class Mentions:
         return or_(*[column.ilike(f"%{escaped(n)}%", escape="\\") for n in self.needles])
 
 
-def _scrub(obj, columns: Iterable[str], mentions: Mentions) -> bool:
-    changed = False
+def _scrub(obj, columns: Iterable[str], mentions: Mentions) -> list[str]:
+    """Replace the mentions in these columns of `obj`; returns the columns that changed."""
+    changed = []
     for column in columns:
         value = getattr(obj, column)
         new = mentions.replace(value)
         if new != value:
             setattr(obj, column, new)
-            changed = True
+            changed.append(column)
     return changed
 
 
 def _scrub_history(s: Session, rows: Iterable[ChangeLog], mentions: Mentions) -> int:
-    n = 0
-    for row in rows:
-        if _scrub(row, ("old", "new"), mentions):
-            n += 1
-    return n
+    return sum(1 for row in rows if _scrub(row, ("old", "new"), mentions))
 
 
 def _scrub_before_images(s: Session, entity: str, ids: list[int], mentions: Mentions) -> None:
@@ -335,15 +332,16 @@ def erase(s: Session, target: str, *, source: str = "cli") -> dict:
         if account.external_id in mentions:
             account.external_id = None
         _bump(account)
-    renamed = {"opportunity": [], "activity": []}
+    renamed: dict[str, dict[int, list[str]]] = {"opportunity": {}, "activity": {}}
     for entity, objs in (("opportunity", around.deals), ("activity", around.activities)):
         for obj in objs:
             changed = _scrub(obj, MENTION_TEXT[entity] + ("extra",), mentions)
             if obj.external_id in mentions:
-                obj.external_id, changed = None, True
+                obj.external_id = None
+                changed.append("external_id")
             if changed:
                 _bump(obj)
-                renamed[entity].append(obj.id)
+                renamed[entity][obj.id] = changed
     s.flush()
 
     scrubbed = 0
@@ -377,9 +375,10 @@ def erase(s: Session, target: str, *, source: str = "cli") -> dict:
                          ("account", around.accounts)):
         for obj in objs:
             records.log(s, entity, obj.id, "erase", source=source)
-    for entity, ids in renamed.items():
-        for record_id in ids:
-            records.log(s, entity, record_id, "erase", field="mentions", source=source)
+    for entity, changed in renamed.items():  # which fields lost a mention (not the values)
+        for record_id, columns in changed.items():
+            for column in columns:
+                records.log(s, entity, record_id, "erase", field=column, source=source)
     s.flush()
     from crmtui.store import search
 
