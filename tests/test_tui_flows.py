@@ -842,3 +842,39 @@ def test_activities_offer_filters_where_other_lists_search(store):
     assert opened == after == "FilterDialog" and back == "ListScreen"
     with store.read() as s:
         assert s.scalar(select(func.count()).select_from(Activity)) == activities
+
+
+def test_the_footer_keeps_the_main_keys_at_80_columns(store):
+    from crmtui.widgets.footer import key_width
+
+    wanted = {"board": {"Open", "Next stage", "Win", "Lose", "Pipeline"},
+              "leads": {"Open", "Search", "Filter", "New", "Edit"},
+              "activities": {"Filter", "New", "Edit", "Complete"},
+              "agenda": {"Complete", "Snooze", "Edit"},
+              "reports": {"Options"}, "deal": {"Edit", "Next", "Win", "Lose", "Task"}}
+
+    async def footers(size):
+        app = make_app(store)
+        out = {}
+        async with app.run_test(size=size) as pilot:
+            await settle(pilot)
+            for section, key in (("board", "2"), ("leads", "3"), ("activities", "7"),
+                                 ("agenda", "8"), ("reports", "9"), ("deal", "6")):
+                await pilot.press(key)
+                await settle(pilot)
+                if section == "deal":
+                    await pilot.press("enter")
+                    await settle(pilot)
+                keys = list(app.screen.query("FooterKey"))
+                out[section] = ({k.description for k in keys},
+                                sum(key_width(k) + (2 if k.has_class("-command-palette") else 0)
+                                    for k in keys))
+        return out
+
+    narrow, wide = run(footers((80, 24))), run(footers((200, 50)))
+    for section, keys in wanted.items():
+        shown, width = narrow[section]
+        assert keys <= shown, (section, shown)
+        assert width <= 80, (section, width)
+    assert {"Delete", "Mark", "Views"} <= wide["leads"][0] - narrow["leads"][0]
+    assert "New deal" in wide["board"][0]

@@ -11,7 +11,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from crmtui.domain import browse
 from crmtui.domain.serialize import Names
@@ -88,7 +88,7 @@ class AgendaScreen(CrmScreen):
         yield VirtualTable(COLUMNS, empty="Nothing due. Add tasks from a record page (t).",
                            markable=False, id="table")
         yield Static("", id="status")
-        yield Footer()
+        yield self.footer()
 
     @property
     def table(self) -> VirtualTable:

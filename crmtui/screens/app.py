@@ -339,7 +339,8 @@ class CrmApp(App):
                 continue
             node = active.node
             display = self.get_key_display(binding)
-            yield SystemCommand(binding.description, f"key {display}",
+            # the footer's word is short; a tooltip, when given, says it in full
+            yield SystemCommand(binding.tooltip or binding.description, f"key {display}",
                                 lambda node=node, action=binding.action:
                                 self.call_later(self.run_action, action, node))
         yield SystemCommand("Keys", "Show every key and its binding id (key ?)", self.action_help)

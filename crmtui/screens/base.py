@@ -150,6 +150,11 @@ class CrmScreen(Work, Screen):
 
         return TopBar(self.crm.sections(), current=self.SECTION, right=self.crm.status_text())
 
+    def footer(self):
+        from crmtui.widgets.footer import CrmFooter
+
+        return CrmFooter()
+
     def reload(self) -> None:
         """Fetch what the screen shows again, keeping the cursor, filters and unsaved input."""
 

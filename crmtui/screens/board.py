@@ -6,7 +6,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from crmtui.domain import browse
 from crmtui.screens import actions
@@ -87,7 +87,7 @@ class BoardScreen(CrmScreen):
         yield self.top_bar()
         yield Static("", id="boardbar")
         yield Board(id="board")
-        yield Footer()
+        yield self.footer()
 
     @property
     def board(self) -> Board:

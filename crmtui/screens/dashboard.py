@@ -14,7 +14,6 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical
-from textual.widgets import Footer
 
 from crmtui.screens import present as p
 from crmtui.screens.base import CrmScreen
@@ -204,7 +203,7 @@ class DashboardScreen(CrmScreen):
             with Vertical(classes="panel", id="p-top"):
                 yield VirtualTable(TOP_COLUMNS, empty="No open deals close this quarter.",
                                    markable=False, id="top")
-        yield Footer()
+        yield self.footer()
 
     def on_mount(self) -> None:
         self.query_one("#t-forecast").focus()

@@ -18,7 +18,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.suggester import SuggestFromList
-from textual.widgets import Button, Footer, Input, Label, Select, Static, TextArea
+from textual.widgets import Button, Input, Label, Select, Static, TextArea
 from textual.widgets._select import InvalidSelectValueError
 
 from crmtui.domain.fields import ACTIVITY_KINDS, FIELDS, FieldSpec, settable
@@ -203,7 +203,7 @@ class FormScreen(CrmScreen):
             with Horizontal(id="buttons"):
                 yield Button("Save (ctrl+s)", id="save", variant="primary")
                 yield Button("Cancel (esc)", id="cancel")
-        yield Footer()
+        yield self.footer()
 
     def _widget(self, spec: FieldSpec):
         wid = f"in-{spec.name}"

@@ -40,7 +40,7 @@ def key_rows(screen) -> list[tuple[str, list[tuple[str, str, str]]]]:
             order.append((0 if node not in (app, screen) else 1 if node is screen else 2,
                           id(node)))
         rows = groups[id(node)][1]
-        rows.setdefault((binding.description, binding.id or ""), []).append(
+        rows.setdefault((binding.tooltip or binding.description, binding.id or ""), []).append(
             app.get_key_display(binding))
     out = []
     for _, node_id in sorted(order):

@@ -13,7 +13,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from crmtui.domain import browse, savedfilters
 from crmtui.domain.fields import FILTERS
@@ -130,7 +130,7 @@ class ListScreen(CrmScreen):
         table.sort_descending = self.descending
         yield table
         yield Static("", id="status")
-        yield Footer()
+        yield self.footer()
 
     @property
     def table(self) -> VirtualTable:

@@ -13,7 +13,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from crmtui.domain.fields import FIELDS
@@ -172,14 +172,15 @@ class RecordScreen(CrmScreen):
     BINDINGS = [
         Binding("escape", "back", "Back", id="record.back"),
         Binding("e", "edit", "Edit", id="record.edit"),
-        Binding("c", "log('call')", "Log call", id="record.call"),
-        Binding("m", "log('email')", "Log email", id="record.email"),
+        Binding("c", "log('call')", "Call", id="record.call", tooltip="Log a call"),
+        Binding("m", "log('email')", "Email", id="record.email", tooltip="Log an email"),
         Binding("M", "log('meeting')", "Log meeting", id="record.meeting", show=False),
         Binding("n", "log('note')", "Note", id="record.note"),
         Binding("t", "task", "Task", id="record.task"),
         Binding("C", "convert", "Convert", id="record.convert"),
         Binding("S", "lead_status", "Status", id="record.status"),
-        Binding("greater_than_sign,full_stop", "move(1)", "Next stage", id="record.next"),
+        Binding("greater_than_sign,full_stop", "move(1)", "Next", id="record.next",
+                tooltip="Next stage"),
         Binding("less_than_sign,comma", "move(-1)", "Prev stage", id="record.prev",
                 show=False),
         Binding("s", "stage", "Stage", id="record.stage", show=False),
@@ -209,7 +210,7 @@ class RecordScreen(CrmScreen):
             with Vertical(id="side"):
                 yield OptionList(id="related")
                 yield OptionList(id="timeline")
-        yield Footer()
+        yield self.footer()
 
     def on_mount(self) -> None:
         self.query_one("#fields").border_title = "Fields"

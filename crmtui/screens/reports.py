@@ -8,7 +8,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, ScrollableContainer, Vertical
-from textual.widgets import Button, Footer, Input, Label, OptionList, Select, Static
+from textual.widgets import Button, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
 from crmtui.screens import present as p
@@ -277,7 +277,7 @@ class ReportsScreen(CrmScreen):
                 yield Static("", id="about")
                 with ScrollableContainer(id="result"):
                     yield Static("", id="output")
-        yield Footer()
+        yield self.footer()
 
     def on_mount(self) -> None:
         self.query_one("#reports").border_title = "Reports"

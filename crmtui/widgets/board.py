@@ -74,7 +74,7 @@ class Board(Widget, can_focus=True):
         Binding("pagedown", "page(1)", "Page down", show=False, id="board.page_down"),
         Binding("pageup", "page(-1)", "Page up", show=False, id="board.page_up"),
         Binding("g,home", "first", "First", show=False, id="board.first"),
-        Binding("enter", "open", "Open deal", id="board.open"),
+        Binding("enter", "open", "Open", id="board.open"),
     ]
 
     class NeedCards(Message):
