@@ -104,8 +104,23 @@ def _on_sigterm(signum, frame):
 
 
 def run_import(options, json_: bool) -> None:
-    from crmtui.importer import writer
+    from crmtui.errors import CrmError
 
+    try:
+        summary, plan = _run(options)
+    except CrmError as exc:
+        if json_:  # a stop for the whole file: scripts still get an object on stdout
+            output.write(output.dumps(_failure(options, exc)))
+        raise
+    render(summary, plan, json_)
+    if summary.rejected or summary.status == "failed":
+        raise typer.Exit(1)
+
+
+def _run(options):
+    from crmtui.importer import convert, writer
+
+    convert.strptime_format(options.date_format)  # a bad --date-format: usage, up front
     store = open_store()
     previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
@@ -114,16 +129,26 @@ def run_import(options, json_: bool) -> None:
         def on_plan(inp, plan, keys):
             plan_shown["plan"] = plan
 
-        if sys.stderr.isatty() and not options.dry_run:
+        if sys.stderr.isatty():
             summary = _with_progress(writer, store, options, on_plan)
         else:
             summary = writer.run(store, options, on_plan=on_plan)
     finally:
         signal.signal(signal.SIGTERM, previous)
         store.close()
-    render(summary, plan_shown.get("plan"), json_)
-    if summary.rejected or summary.status == "failed":
-        raise typer.Exit(1)
+    return summary, plan_shown.get("plan")
+
+
+def _failure(options, exc) -> dict:
+    """The --json answer when the import stopped before any row was judged."""
+    from crmtui.errors import exit_code
+
+    return {"batch": None, "status": "failed", "entity": options.entity,
+            "file": "<stdin>" if options.source == "-" else options.source,
+            "dry_run": options.dry_run, "rows": 0, "inserted": 0, "updated": 0,
+            "unchanged": 0, "skipped": 0, "rejected": 0,
+            "error": getattr(exc, "message", str(exc)), "hint": getattr(exc, "hint", None),
+            "exit_code": exit_code(exc)}
 
 
 def _with_progress(writer, store, options, on_plan):
@@ -185,6 +210,8 @@ def render(summary, plan, json_: bool) -> None:
                                                         limit=60)))
     t.add_row(Text("time"), Text(f"{summary.seconds:.1f} s"))
     con.print(t)
+    for note in summary.notes:
+        con.print(Text(visible("note: " + note), style="yellow"))
     if summary.problems:
         lines = [str(p) for p in summary.problems]
         more = summary.problem_count - len(summary.problems)

@@ -32,6 +32,26 @@ def local_today() -> date:
     return local_now().date()
 
 
+def localize(naive: datetime, tz=None) -> datetime:
+    """A naive local time made aware with the zone rules *of that date* (daylight saving
+    time included), not today's offset: 2024-07-01 00:00 in Sydney is +10:00 even when
+    it is read in November (+11:00). `tz`, when given and not the machine's own zone at
+    present (a caller's fixed clock), is used as is."""
+    if naive.tzinfo is not None:
+        return naive
+    if tz is not None and tz.utcoffset(None) != local_now().utcoffset():
+        return naive.replace(tzinfo=tz)
+    try:
+        return naive.astimezone()  # mktime: the local zone's rules for that moment
+    except (OverflowError, ValueError, OSError):  # outside what the C library handles
+        return naive.replace(tzinfo=tz or local_now().tzinfo)
+
+
+def local_midnight(d: date, at: time = time(0), tz=None) -> datetime:
+    """`d` at local time `at` (midnight by default), in UTC, with that date's offset."""
+    return localize(datetime.combine(d, at), tz).astimezone(timezone.utc)
+
+
 def iso(value: datetime | date | None) -> str | None:
     """ISO 8601 for JSON/CSV: dates as YYYY-MM-DD, datetimes in UTC with a Z."""
     if value is None:
@@ -62,6 +82,15 @@ def _bad(field: str, value: object, extra: str = "") -> Invalid:
     )
 
 
+def full_year(text: str) -> int:
+    """A year as written: two digits follow Python's `%y` (and so `--date-format MM/DD/YY`):
+    69-99 are 1969-1999, 00-68 are 2000-2068; more digits are the year itself."""
+    year = int(text)
+    if len(text) <= 2:
+        return year + (1900 if year >= 69 else 2000)
+    return year
+
+
 def read_numeric(text: str, field: str = "date") -> date | None:
     """`13/04/2024` or `2024/04/13`; None when not of that shape; Invalid when ambiguous."""
     m = _NUMERIC.match(text)
@@ -71,7 +100,7 @@ def read_numeric(text: str, field: str = "date") -> date | None:
     if len(m.group(1)) == 4:  # year first: y/m/d
         candidates = {(a, b, c)}
     else:
-        year = c + 2000 if c < 100 else c
+        year = full_year(m.group(3))
         candidates = {(year, b, a), (year, a, b)}  # d/m/y and m/d/y
     valid = set()
     for y, mo, d in candidates:
@@ -147,37 +176,40 @@ def _parse_when(value: object, field: str, *, now: datetime | None,
                 default_time: time) -> datetime:
     now = now or local_now()
     tz = now.tzinfo or timezone.utc
+
+    def utc(naive: datetime) -> datetime:  # local wall time -> UTC, with that date's offset
+        return localize(naive, tz).astimezone(timezone.utc)
+
     if isinstance(value, datetime):
-        dt = value if value.tzinfo else value.replace(tzinfo=tz)
-        return dt.astimezone(timezone.utc)
+        return value.astimezone(timezone.utc) if value.tzinfo else utc(value)
     if isinstance(value, date):
-        return datetime.combine(value, default_time, tz).astimezone(timezone.utc)
+        return utc(datetime.combine(value, default_time))
     text = str(value).strip()
     if not text:
         raise _bad(field, value)
     try:
         d = date.fromisoformat(text)
-        return datetime.combine(d, default_time, tz).astimezone(timezone.utc)
+        return utc(datetime.combine(d, default_time))
     except ValueError:
         pass
     try:
         dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
-        return (dt if dt.tzinfo else dt.replace(tzinfo=tz)).astimezone(timezone.utc)
+        return dt.astimezone(timezone.utc) if dt.tzinfo else utc(dt)
     except ValueError:
         pass
     numeric = read_numeric(text, field)
     if numeric is not None:
-        return datetime.combine(numeric, default_time, tz).astimezone(timezone.utc)
+        return utc(datetime.combine(numeric, default_time))
     result = _friendly(text, field, now)
     base = now.replace(tzinfo=None)
     has_time = result.time() != base.time() and result.time() != time(0)
     if not has_time:
         result = datetime.combine(result.date(), default_time)
-    return result.replace(tzinfo=tz).astimezone(timezone.utc)
+    return utc(result)
 
 
 def start_of_local_day(d: date) -> datetime:
-    return datetime.combine(d, time(0), local_now().tzinfo).astimezone(timezone.utc)
+    return local_midnight(d)
 
 
 def days_between(earlier: datetime, later: datetime) -> float:

@@ -10,7 +10,7 @@ undo refuses, or with `force` keeps those records as they are and undoes the res
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 
 from sqlalchemy import delete, func, select, update as sql_update
 from sqlalchemy.orm import Session
@@ -113,6 +113,20 @@ def undo_plan(s: Session, batch_id: int) -> UndoPlan:
             label = next(k for k, v in TABLES_BY_ENTITY.items() if v is child)
             for parent_id, child_id in rows:
                 plan.referenced.append((entity, parent_id, f"{label} {child_id}"))
+    for change in s.scalars(select(ImportChange).where(ImportChange.batch_id == batch.id,
+                                                       ImportChange.action == "insert",
+                                                       ImportChange.entity == "stage")):
+        stage = s.get(Stage, change.record_id)
+        if stage is None:
+            continue
+        plan.deletes["stage"] = plan.deletes.get("stage", 0) + 1
+        if stage.version != change.version_after:
+            plan.edited.append(("stage", stage.id))
+        users = s.scalars(select(Opportunity.id).where(
+            Opportunity.stage_id == stage.id, (Opportunity.import_batch_id.is_(None)) |
+            (Opportunity.import_batch_id != batch.id)).limit(10)).all()
+        for opp_id in users:
+            plan.referenced.append(("stage", stage.id, f"opportunity {opp_id}"))
     changes = s.scalars(select(ImportChange).where(ImportChange.batch_id == batch.id,
                                                    ImportChange.action == "update")).all()
     for change in changes:
@@ -187,6 +201,8 @@ def undo(s: Session, batch_id: int, *, force: bool = False) -> dict:
         stage = s.get(Stage, change.record_id)
         if stage is None:
             continue
+        if ("stage", stage.id) in keep:
+            continue
         in_use = s.scalar(select(func.count()).select_from(Opportunity)
                           .where(Opportunity.stage_id == stage.id))
         if in_use:
@@ -252,9 +268,14 @@ def _restore(model, column: str, value):
         return None
     if column == "extra":
         return value
-    python_type = model.__table__.c[column].type.python_type
+    column_type = model.__table__.c[column].type
+    python_type = column_type.python_type
+    impl = getattr(column_type, "impl", None)  # UTCDateTime says `object`; its impl knows
+    if python_type is object and impl is not None:
+        python_type = impl.python_type
     if python_type is datetime:
-        return datetime.fromisoformat(value)
+        value = datetime.fromisoformat(value)
+        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
     if python_type is date:
         return date.fromisoformat(value)
     return value
@@ -266,6 +287,6 @@ def describe_undo(result: dict) -> str:
         parts.append(f"restored {result['restored']:,} record(s)")
     text = f"undid import batch {result['batch']}: " + (", ".join(parts) or "nothing to undo")
     if result["kept"]:
-        text += f"; kept {result['kept']} record(s) edited since: " + \
+        text += f"; kept {result['kept']} record(s) edited or used since: " + \
             ", ".join(result["kept_records"][:10])
     return text

@@ -28,9 +28,11 @@ NUMERIC_DATE = re.compile(
     r"(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?\s*([AaPp]\.?[Mm]\.?)?)?$")
 EXCEL_SERIAL = re.compile(r"^\d{1,7}(?:\.\d+)?$")
 EXCEL_EPOCH = date(1899, 12, 30)
-_TOKENS = (("YYYY", "%Y"), ("YY", "%y"), ("MM", "%m"), ("DD", "%d"), ("HH", "%H"),
-           ("hh", "%I"), ("mm", "%M"), ("ss", "%S"), ("AM", "%p"), ("PM", "%p"), ("M", "%m"),
-           ("D", "%d"))
+_TOKENS = (("YYYY", "%Y"), ("YY", "%y"), ("MMMM", "%B"), ("MMM", "%b"), ("MM", "%m"),
+           ("DD", "%d"), ("HH", "%H"), ("hh", "%I"), ("mm", "%M"), ("ss", "%S"), ("AM", "%p"),
+           ("PM", "%p"), ("M", "%m"), ("D", "%d"))
+_FORMAT_HINT = ("e.g. --date-format DD/MM/YYYY, DD-MMM-YYYY (30-Jun-2024), MM/DD/YY HH:mm, "
+                "or strftime codes such as '%d.%m.%Y %H:%M'")
 ORDERS = {"dmy": "day/month/year", "mdy": "month/day/year"}
 
 
@@ -39,6 +41,7 @@ def strptime_format(text: str | None) -> str | None:
     if not text:
         return None
     if "%" in text:
+        _check_format(text, text)
         return text
     out, i = "", 0
     while i < len(text):
@@ -51,9 +54,32 @@ def strptime_format(text: str | None) -> str | None:
             out += text[i]
             i += 1
     if "%" not in out:
-        raise UsageError(f"--date-format {text!r} names no date parts",
-                         hint="e.g. --date-format DD/MM/YYYY or --date-format '%d.%m.%Y %H:%M'")
+        raise UsageError(f"--date-format {text!r} names no date parts", hint=_FORMAT_HINT)
+    _check_format(text, out)
     return out
+
+
+def _check_format(text: str, fmt: str) -> None:
+    """A format strptime cannot use (an unknown code, a part given twice) is a usage error
+    before anything is read, not a reject on every row."""
+    import re as _re
+
+    codes = _re.findall(r"%(.)", fmt.replace("%%", ""))
+    twice = sorted({c for c in codes if codes.count(c) > 1 and c not in "%"})
+    if twice:
+        raise UsageError(f"--date-format {text!r} gives " + ", ".join(
+            f"%{c}" for c in twice) + " more than once", hint=_FORMAT_HINT)
+    sample = datetime(2001, 2, 3, 4, 5, 6)
+    try:
+        datetime.strptime(sample.strftime(fmt), fmt)
+    except _re.error as exc:
+        raise UsageError(f"--date-format {text!r} cannot be used: {exc.msg}",
+                         hint=_FORMAT_HINT) from None
+    except ValueError as exc:
+        message = str(exc)
+        if "directive" in message or "stray %" in message or "format" in message.lower():
+            raise UsageError(f"--date-format {text!r} cannot be used: {message}",
+                             hint=_FORMAT_HINT) from None
 
 
 def _iso(text: str):
@@ -78,7 +104,7 @@ def numeric_candidates(m: re.Match) -> dict[str, date]:
         except ValueError:
             pass
         return out
-    year = int(c) + 2000 if len(c) <= 2 else int(c)
+    year = dates.full_year(c)  # 98 -> 1998, 24 -> 2024, as %y reads them
     for order, (mo, d) in (("dmy", (b, int(a))), ("mdy", (int(a), b))):
         try:
             out[order] = date(year, mo, d)
@@ -175,10 +201,10 @@ class DateColumn:
             return value.date() if isinstance(value, datetime) else value
         if isinstance(value, datetime) and value.tzinfo is not None:
             return value.astimezone(timezone.utc)
-        local = dates.local_now().tzinfo
-        if isinstance(value, datetime):
-            return value.replace(tzinfo=local).astimezone(timezone.utc)
-        return datetime.combine(value, self.default_time, local).astimezone(timezone.utc)
+        if not isinstance(value, datetime):
+            value = datetime.combine(value, self.default_time)
+        # local wall time, with the offset of that date (DST), not of today
+        return dates.localize(value).astimezone(timezone.utc)
 
 
 def order_verdict(column: str, stats: dict) -> str:

@@ -92,6 +92,7 @@ class Summary:
     match: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     problem_count: int = 0
+    notes: list[str] = field(default_factory=list)  # warnings and what was assumed
     rejects_file: str | None = None
     started: float = field(default_factory=time.monotonic)
     seconds: float = 0.0
@@ -116,5 +117,5 @@ class Summary:
             "ignored_columns": self.ignored_columns, "match": self.match,
             "errors": [p.as_json() for p in self.problems],
             "more_errors": max(0, self.problem_count - len(self.problems)),
-            "rejects_file": self.rejects_file, "seconds": self.seconds,
+            "rejects_file": self.rejects_file, "notes": self.notes, "seconds": self.seconds,
         }

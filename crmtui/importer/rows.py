@@ -18,6 +18,7 @@ from datetime import timedelta
 from typing import Callable
 
 from crmtui.domain import values
+from crmtui.domain.fields import FieldSpec
 from crmtui.domain.dates import utcnow
 from crmtui.errors import CrmError
 from crmtui.importer import convert
@@ -26,6 +27,7 @@ from crmtui.importer.options import ImportOptions, Problem, StopImport
 from crmtui.textsafe import unneutralise
 
 FUTURE_SLACK = timedelta(days=1)
+CLOSE_MOMENT = "_close_moment"  # a deal's close date with its time of day (not a column)
 
 
 class Row:
@@ -225,6 +227,13 @@ class RowBuilder:
                 conv = convert.DateColumn(spec, src, i, fmt=self.fmt,
                                           excel=self.options.excel_dates, infer=self.infer)
                 self.steps.append((i, src, "value", spec, conv))
+                if self.entity == "opportunity" and spec.name == "close_date":
+                    # a closed deal without closed_at closes at its close date, at the
+                    # time of day the cell gives (00:00 local without one)
+                    moment = FieldSpec(name="close_date", kind="datetime", column=CLOSE_MOMENT)
+                    self.steps.append((i, src, "moment", moment, convert.DateColumn(
+                        moment, src, i, fmt=self.fmt, excel=self.options.excel_dates,
+                        infer=self.infer)))
             elif spec.kind in ("ref", "target"):
                 self.steps.append((i, src, "ref", spec, None))
             elif spec.kind == "fullname":
@@ -309,6 +318,15 @@ class RowBuilder:
         elif conv is None:
             batch.cols[spec.col] = [t or None for t in texts]
             batch.texts[spec.col] = texts
+        elif how == "moment":  # a second reading of a column read just before: no problems
+            out = [None] * n
+            for k, text in enumerate(texts):
+                if text and k not in batch.problems:
+                    try:
+                        out[k] = conv(text)
+                    except CrmError:
+                        pass
+            batch.cols[spec.col] = out
         else:
             out = [None] * n
             name = spec.name

@@ -45,7 +45,7 @@ from crmtui.importer.options import ImportOptions, Summary
 from crmtui.importer.readers import Input, parse_delimiter
 from crmtui.importer.references import References
 from crmtui.importer.rows import (
-    FUTURE_SLACK, Batch, ColumnView, Row, RowBuilder, clean_cell, reason_of,
+    CLOSE_MOMENT, FUTURE_SLACK, Batch, ColumnView, Row, RowBuilder, clean_cell, reason_of,
 )
 from crmtui.paths import open_private
 from crmtui.store import bulk
@@ -57,6 +57,7 @@ from crmtui.store.models import (
 CHUNK = 5_000
 CACHE_KIB = 64 * 1024  # SQLite's page cache during an import (indexes of a big table)
 NEVER_UPDATED = {"created_at", "closed_at"}  # history: set when a record is inserted
+CREATED_FROM_CLOSE = "_created_from_close"  # a closed deal's created_at is its close time
 _LEAD_SCORE_FIELDS = ("email", "phone", "company", "title", "first_name", "last_name", "source",
                       "employees")
 
@@ -177,6 +178,7 @@ class Job:
             self.rejects_path = Path(options.rejects) if options.rejects else \
                 _default_rejects(options.source, inp.format)
         self.opp_stage_rows: list = []
+        self.created_from_close = 0  # closed deals without created_at: created = closed
         self.has_names = bool({"first_name", "last_name"} & plan.fields())
 
     def _template(self) -> list:
@@ -212,6 +214,7 @@ class Job:
                     self.inserter = bulk.RowInserter(self.conn, self.table, self.columns)
                 try:
                     self._pass()
+                    self._notes()
                     self.inserter.close()
                     self._stage_history()
                 except BaseException:
@@ -244,6 +247,14 @@ class Job:
             rows.close()
         if self.progress:
             self.progress(self.inp.size, self.inp.size)
+
+    def _notes(self) -> None:
+        """What the summary should tell besides the counts."""
+        if self.created_from_close:
+            n = self.created_from_close
+            self.summary.notes.append(
+                f"{n:,} closed deal{'s' if n != 1 else ''} had no created date: created set "
+                f"to {'their' if n != 1 else 'its'} close date")
 
     def infer(self, index: int) -> str:
         """The day/month order of a date column, from one scan of the whole file."""
@@ -293,6 +304,9 @@ class Job:
             rows = [r for r in rows if not self._rejected(r)]
             batch = Batch.of_rows(rows)
         inserts, updates = self._match(batch)
+        flags = batch.cols.get(CREATED_FROM_CLOSE)
+        if flags:
+            self.created_from_close += sum(1 for i in inserts if flags[i])
         for i, existing in updates:
             self._update(batch.row(i), existing)
         self._insert(batch, inserts)  # last: it may finish in the background
@@ -430,28 +444,45 @@ class Job:
             batch.cols["owner"] = [v or owner for v in batch.column("owner")]
 
     def _opportunity(self, row: Row) -> None:
+        """A new deal's history from the file: created_at, and for a closed deal closed_at
+        (else the close date, at its time of day or 00:00 local; else now). A closed deal
+        without created_at was created when it closed (counted in the summary's notes);
+        a row that turns out to update an existing deal is checked against that deal's
+        created_at in `_update`."""
         cols, refs = row.cols, self.refs
-        created = cols.get("created_at") or self.now
+        given_created = cols.get("created_at")
         stage_id = cols.get("stage_id")
         stage = refs.stage_by_id(cols["pipeline_id"], stage_id) if stage_id else None
         if stage is not None and stage.pipeline_id != cols["pipeline_id"]:
             stage = None
         closed = stage is not None and stage.kind != "open"
+        created = given_created or self.now
         if closed:
             closed_at = cols.get("closed_at")
+            column = self.plan.column_of("closed_at")
             if closed_at is None and cols.get("close_date"):
-                closed_at = datetime.combine(cols["close_date"], time(0),
-                                             dates.local_now().tzinfo).astimezone(timezone.utc)
-            closed_at = closed_at or self.now
-            if closed_at < created:
-                row.bad(self.plan.column_of("closed_at") or self.plan.column_of("close_date"),
-                        dates.iso(closed_at), "the deal closed before it was created "
-                                              f"({dates.iso(created)})")
+                closed_at = cols.get(CLOSE_MOMENT) or dates.local_midnight(cols["close_date"])
+                column = self.plan.column_of("close_date")
+            if closed_at is None:
+                closed_at = self.now
+            elif closed_at > self.now + FUTURE_SLACK:
+                row.bad(column, self._cell(row, column),
+                        f"the deal is {stage.kind} but its close date is in the future "
+                        f"({dates.iso(closed_at)})")
+                return
+            if given_created is None:
+                created = min(closed_at, self.now)
+                if closed_at < self.now:
+                    cols[CREATED_FROM_CLOSE] = True
+            elif closed_at < created:
+                row.bad(column, self._cell(row, column), "the deal closed before it was "
+                        f"created ({dates.iso(created)})")
                 return
             cols["closed_at"] = closed_at
             cols["stage_entered_at"] = closed_at
         elif cols.get("closed_at") is not None:
-            row.bad(self.plan.column_of("closed_at"), dates.iso(cols["closed_at"]),
+            column = self.plan.column_of("closed_at")
+            row.bad(column, self._cell(row, column),
                     f"closed_at is set but the stage ({stage.name if stage else 'the first'}) "
                     "is open")
             return
@@ -461,6 +492,15 @@ class Job:
         if not cols.get("name"):
             cols["name"] = self._deal_name(row)
         rules.before_create(self.s, "opportunity", cols, source="import")
+
+    def _cell(self, row: Row, column: str | None) -> str | None:
+        """The text of `column` in the row, as the file has it (for messages)."""
+        if column is None:
+            return None
+        try:
+            return row.cells[self.plan.header.index(column)].strip()
+        except (ValueError, IndexError):
+            return None
 
     def _deal_name(self, row: Row) -> str:
         """No name column: "<account> deal", else "<contact> deal", else "Deal <external id>"."""
@@ -727,12 +767,20 @@ class Job:
         if not changed and extra is None:
             self.summary.unchanged += 1
             return
+        closing = None
+        if self.entity == "opportunity" and "stage_id" in changed:
+            closing = self._closing(row, existing, changed["stage_id"])
+            if closing is False:
+                self._rejected(row)
+                return
         obj = self.s.get(self.model, existing["id"])
         snapshot = {c: getattr(obj, c) for c in self.columns if c not in ("version", "updated_at")}
         try:
             with self.s.begin_nested():
                 if changed:
                     records.apply(self.s, self.entity, obj, dict(changed), source="import")
+                    if closing is not None:
+                        self._closed_when(obj, closing)
                 if extra is not None:
                     records.log(self.s, self.entity, obj.id, "edit", field="extra",
                                 old=json.dumps(obj.extra or {}), new=json.dumps(extra),
@@ -758,6 +806,51 @@ class Job:
                                                          "version": existing["version"]},
                                 version_after=obj.version))
         self.summary.updated += 1
+
+    def _closing(self, row: Row, existing, stage_id: int):
+        """When an update closes a deal: the close time the file gives (None: none, the
+        deal closes now), checked against the deal's own created_at; False: refused."""
+        stage = self.refs.stage_by_id(row.cols.get("pipeline_id") or existing["pipeline_id"],
+                                      stage_id)
+        cols = row.cols
+        if stage.kind == "open":
+            return None
+        closed_at, column = cols.get("closed_at"), self.plan.column_of("closed_at")
+        if "closed_at" not in row.given:
+            column = self.plan.column_of("close_date")
+            if "close_date" not in row.given:
+                return None
+        if closed_at is None or closed_at == self.now:
+            return None
+        created = existing["created_at"]
+        if created is not None and closed_at < created:
+            row.bad(column, self._cell(row, column), "the deal closed before it was created "
+                    f"({dates.iso(created)})")
+            return False
+        return closed_at
+
+    def _closed_when(self, obj, closed_at) -> None:
+        """The deal was just closed by an update: at the file's close time, not now (its
+        closed_at, stage_entered_at, the StageChange row and their history)."""
+        if obj.stage_id is None or obj.closed_at is None or obj.closed_at == closed_at:
+            return
+        moved = obj.closed_at
+        self.s.flush()
+        change = self.s.scalars(select(StageChange).where(
+            StageChange.opportunity_id == obj.id, StageChange.to_stage_id == obj.stage_id)
+            .order_by(StageChange.id.desc()).limit(1)).first()
+        if change is not None and change.at == moved:
+            change.at = closed_at
+        from crmtui.store.models import ChangeLog
+
+        logged = self.s.scalars(select(ChangeLog).where(
+            ChangeLog.entity == "opportunity", ChangeLog.record_id == obj.id,
+            ChangeLog.field.in_(("closed_at", "stage_entered_at")),
+            ChangeLog.new == dates.iso(moved))).all()
+        for entry in logged:
+            entry.new = dates.iso(closed_at)
+        obj.closed_at = closed_at
+        obj.stage_entered_at = closed_at
 
     def finish(self) -> None:
         """After the last chunk: history rows, activity side effects, the batch's counts."""

@@ -1,0 +1,185 @@
+"""crm import: the defects an audit of the importer found (one test or more per finding)."""
+
+from __future__ import annotations
+
+import json
+import time as time_module
+from datetime import datetime, timezone
+
+import pytest
+from sqlalchemy import select
+
+from crmtui.store.models import ChangeLog, Lead, Opportunity, StageChange
+
+
+def all_of(store, model):
+    with store.read() as s:
+        return s.scalars(select(model).order_by(model.id)).all()
+
+
+def utc(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def local_zone(monkeypatch):
+    """Switch the process's local time zone (TZ + tzset); back to UTC afterwards."""
+    def switch(name: str) -> None:
+        monkeypatch.setenv("TZ", name)
+        time_module.tzset()
+
+    yield switch
+    monkeypatch.setenv("TZ", "UTC")
+    time_module.tzset()
+
+
+# -- 1, 2, 17: closed deals keep their history ------------------------------------------------
+
+DEALS = "Deal Name,Account Name,Deal Stage,Amount,Close Date\n"
+
+
+def test_closed_deal_without_created_at_was_created_when_it_closed(cli, store, tmp_path):
+    path = tmp_path / "d.csv"
+    path.write_text(DEALS + "Old deal,Acme Corp,Won,100,2023-06-30\n"
+                            "Open deal,Acme Corp,Proposal,100,2023-06-30\n")
+    out = cli.json("import", "opportunities", path, "--create-missing")
+    assert out["inserted"] == 2
+    assert out["notes"] == ["1 closed deal had no created date: created set to its close date"]
+    won, open_ = all_of(store, Opportunity)
+    assert won.created_at == won.closed_at == won.stage_entered_at == utc("2023-06-30")
+    assert open_.closed_at is None and open_.created_at > utc("2025-01-01")
+    with store.read() as s:
+        steps = s.scalars(select(StageChange).where(StageChange.opportunity_id == won.id)
+                          .order_by(StageChange.id)).all()
+    assert [c.at for c in steps] == [utc("2023-06-30")] * 2
+
+
+def test_close_date_keeps_its_time_and_a_future_close_is_refused(cli, store, tmp_path):
+    path = tmp_path / "d.csv"
+    path.write_text(DEALS + "Timed,Acme Corp,Won,100,2024-03-01 10:00\n")
+    cli("import", "opportunities", path, "--create-missing")
+    assert all_of(store, Opportunity)[0].closed_at == utc("2024-03-01T10:00")
+    path.write_text(DEALS + "Future,Acme Corp,Won,100,2099-01-01\n"
+                            "Still open,Acme Corp,Proposal,100,2099-01-01\n")
+    out = json.loads(cli("import", "opportunities", path, "--json", code=1).stdout)
+    assert [(e["line"], e["column"], e["value"]) for e in out["errors"]] == \
+        [(2, "Close Date", "2099-01-01")]
+    assert "close date is in the future" in out["errors"][0]["reason"]
+    path.write_text("Deal Name,Account Name,Deal Stage,Closed At\n"
+                    "Future,Acme Corp,Lost,2099-01-01T00:00:00Z\n")
+    out = json.loads(cli("import", "opportunities", path, "--json", code=1).stdout)
+    assert "in the future" in out["errors"][0]["reason"]
+
+
+def test_update_that_closes_a_deal_uses_its_created_at_and_the_file_close_date(
+        cli, store, tmp_path):
+    path = tmp_path / "d.csv"
+    path.write_text(DEALS.rstrip("\n") + ",Created Date\n"
+                    "Old deal,Acme Corp,Proposal,100,2023-06-30,2023-01-05\n")
+    cli("import", "opportunities", path, "--create-missing")
+    path.write_text(DEALS + "Old deal,Acme Corp,Won,100,2023-06-30 10:30\n")
+    out = cli.json("import", "opportunities", path, "--on-conflict", "update")
+    assert out["updated"] == 1
+    deal = all_of(store, Opportunity)[0]
+    assert deal.created_at == utc("2023-01-05")
+    assert deal.closed_at == deal.stage_entered_at == utc("2023-06-30T10:30")
+    with store.read() as s:
+        steps = s.scalars(select(StageChange).where(StageChange.opportunity_id == deal.id)
+                          .order_by(StageChange.id)).all()
+        logged = s.scalars(select(ChangeLog).where(ChangeLog.field == "closed_at")).all()
+    assert [c.at for c in steps] == [utc("2023-01-05"), utc("2023-06-30T10:30")]
+    assert [c.new for c in logged] == ["2023-06-30T10:30:00Z"]
+    cli("import", "undo", out["batch"], "--yes")
+    deal = all_of(store, Opportunity)[0]
+    assert deal.closed_at is None
+
+
+def test_update_closing_before_the_deal_was_created_is_refused(cli, store, tmp_path):
+    path = tmp_path / "d.csv"
+    path.write_text(DEALS.rstrip("\n") + ",Created Date\n"
+                    "Old deal,Acme Corp,Proposal,100,2023-06-30,2023-01-05\n")
+    cli("import", "opportunities", path, "--create-missing")
+    path.write_text(DEALS + "Old deal,Acme Corp,Won,100,2022-12-31\n")
+    out = json.loads(cli("import", "opportunities", path, "--on-conflict", "update", "--json",
+                         code=1).stdout)
+    assert out["errors"][0]["value"] == "2022-12-31"
+    assert "closed before it was created (2023-01-05T00:00:00Z)" in out["errors"][0]["reason"]
+
+
+# -- 5, 6: local dates use the zone rules of their date; two-digit years as %y ----------------
+
+def test_dates_use_the_offset_of_their_own_date(cli, store, tmp_path, local_zone):
+    local_zone("Australia/Sydney")
+    path = tmp_path / "d.csv"
+    path.write_text(DEALS.rstrip("\n") + ",Created Date\n"
+                    "Winter,Acme Corp,Won,100,2024-07-01,2024-01-01\n")
+    cli("import", "opportunities", path, "--create-missing")
+    deal = all_of(store, Opportunity)[0]
+    assert deal.closed_at == utc("2024-06-30T14:00")  # AEST, +10:00
+    assert deal.created_at == utc("2023-12-31T13:00")  # AEDT, +11:00
+
+
+def test_cli_dates_use_the_offset_of_their_own_date(local_zone):
+    from crmtui.domain import dates
+
+    local_zone("Australia/Sydney")
+    assert dates.parse_when("2024-07-01") == utc("2024-06-30T23:00")
+    assert dates.parse_when("2024-01-01T10:00") == utc("2023-12-31T23:00")
+    assert dates.start_of_local_day(datetime(2024, 7, 1).date()) == utc("2024-06-30T14:00")
+
+
+def test_two_digit_years_read_as_percent_y(cli, store, tmp_path):
+    from crmtui.domain import dates
+
+    path = tmp_path / "l.csv"
+    path.write_text("First Name,Created\nA,6/30/98\nB,6/30/24\n")
+    cli("import", "leads", path)
+    assert [lead.created_at for lead in all_of(store, Lead)] == \
+        [utc("1998-06-30"), utc("2024-06-30")]
+    assert dates.parse_date("30/6/69").year == 1969 and dates.parse_date("30/6/68").year == 2068
+    path.write_text("First Name,Created\nC,06/30/98\n")
+    cli("import", "leads", path, "--date-format", "MM/DD/YY", "--match", "none")
+    assert all_of(store, Lead)[-1].created_at == utc("1998-06-30")
+
+
+# -- 12, 13: bad --date-format is a usage error; --json always answers ------------------------
+
+def test_month_names_and_bad_date_formats(cli, store, tmp_path):
+    path = tmp_path / "l.csv"
+    path.write_text("First Name,Created\nA,30-Jun-2024\n")
+    cli("import", "leads", path, "--date-format", "DD-MMM-YYYY")
+    assert all_of(store, Lead)[0].created_at == utc("2024-06-30")
+    for bad in ("%Q", "%d %d/%m", "%Y %"):
+        result = cli("import", "leads", path, "--date-format", bad, code=2)
+        assert "--date-format" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("content,needle", [
+    (b"Email,Email\na@x.com,b@x.com\n", "more than once"),
+    (b"Email,Created\na@x.com,03/04/2024\n", "--date-format"),
+    (b"Email,Name\na@x.com,\x81\x8d\x8f\n", "neither UTF-8 nor Windows-1252"),
+])
+def test_json_reports_file_level_stops(cli, store, tmp_path, content, needle):
+    path = tmp_path / "l.csv"
+    path.write_bytes(content)
+    result = cli("import", "leads", path, "--json", code=1)
+    out = json.loads(result.stdout)
+    assert out["status"] == "failed" and out["inserted"] == 0
+    assert needle in out["error"] + (out["hint"] or "")
+    assert len(all_of(store, Lead)) == 0
+
+
+# -- 16: undo refuses when what it would delete is used since -------------------------------
+
+def test_undo_refuses_when_a_created_stage_is_used_since(cli, store, tmp_path):
+    path = tmp_path / "d.csv"
+    path.write_text("Deal Name,Account Name,Deal Stage,Amount\nD1,Acme Corp,Pilot,100\n")
+    batch = cli.json("import", "opportunities", path, "--create-missing")["batch"]
+    cli("account", "add", "Beta")
+    cli("opp", "add", "Other", "--stage", "Pilot", "--account", "Beta")
+    result = cli("import", "undo", batch, "--yes", code=1)
+    assert "stage" in result.stderr and "opportunity 2" in result.stderr
+    assert len(all_of(store, Opportunity)) == 2
+    result = cli("import", "undo", batch, "--yes", "--force")
+    assert "kept 1 record(s)" in result.stderr and "stage" in result.stderr
+    assert [o.name for o in all_of(store, Opportunity)] == ["Other"]
