@@ -189,3 +189,73 @@ def test_closed_deal_probability_is_the_stage_s_and_reopen_restores_the_override
     assert (won["probability"], won["weighted_amount"]) == (100, "1000.00")
     listed = cli.json("opp", "list", "--status", "won")[0]
     assert listed["probability"] == 100
+
+
+# -- 4./5. pipelines keep their outcomes; rot days 0 means never -----------------------------
+
+@pytest.mark.parametrize("stages, missing, suggestion", [
+    ("A,B", "no won stage and no lost stage", "A,B,Won:won,Lost:lost"),
+    ("A,W:won", "no lost stage", "A,W:won,Lost:lost"),
+    ("W:won,L:lost", "no open stage", "Open,W:won,L:lost"),
+])
+def test_a_pipeline_needs_open_won_and_lost_stages(cli, store, stages, missing, suggestion):
+    from crmtui.store.models import Pipeline
+
+    result = cli("pipeline", "add", "P", "--stages", stages, code=1)
+    assert missing in result.stderr and suggestion in result.stderr
+    assert count(store, Pipeline) == 1
+
+
+def test_the_last_won_lost_or_open_stage_keeps_its_kind(cli, store):
+    from crmtui.domain import pipelines, refs
+    from crmtui.errors import Conflict
+    from crmtui.store.models import Stage
+
+    cli("pipeline", "add", "New Biz", "--stages", "A,Won:won,Lost:lost")
+    result = cli("stage", "edit", "Won", "--pipeline", "New Biz", "--kind", "open", code=1)
+    assert "only won stage of pipeline New Biz" in result.stderr
+    assert "crm stage add NAME --pipeline 'New Biz' --kind won" in result.stderr
+    cli("stage", "edit", "A", "--pipeline", "New Biz", "--kind", "lost", code=1)
+    with store.read() as s:
+        assert [st.kind for st in refs.stages_of(s, 2)] == ["open", "won", "lost"]
+        lost = s.scalar(select(Stage).where(Stage.pipeline_id == 2, Stage.kind == "lost"))
+        with pytest.raises(Conflict, match="only lost stage"):
+            pipelines.check_keeps_outcomes(s, lost)               # what delete_stage calls
+    cli("stage", "add", "Churned", "--pipeline", "New Biz", "--kind", "lost")
+    cli("stage", "edit", "Lost", "--pipeline", "New Biz", "--kind", "won")  # another is left
+    with store.read() as s:
+        lost = s.scalar(select(Stage).where(Stage.pipeline_id == 2, Stage.kind == "lost"))
+        with pytest.raises(Conflict):
+            pipelines.check_keeps_outcomes(s, lost)
+        won = s.scalar(select(Stage).where(Stage.pipeline_id == 2, Stage.name == "Won"))
+        pipelines.check_keeps_outcomes(s, won)                        # two won stages now
+
+
+def test_missing_outcome_hints_name_the_pipeline(store):
+    from crmtui.domain import opportunities
+    from crmtui.store.models import Pipeline, Stage
+
+    with store.write() as s:  # a pipeline from before the rule (e.g. imported or old)
+        p = Pipeline(name="Old Biz")
+        s.add(p)
+        s.flush()
+        s.add(Stage(pipeline_id=p.id, name="Open", position=1))
+        s.flush()
+        pid = p.id
+    with pytest.raises(Invalid) as raised, store.read() as s:
+        opportunities.stage_of_kind(s, pid, "won")
+    assert "crm stage add NAME --pipeline 'Old Biz' --kind won" in raised.value.hint
+
+
+def test_rot_days_zero_means_never_on_add_and_edit(cli, store):
+    from crmtui.store.models import Stage
+
+    cli("stage", "add", "Z", "--rot-days", "0")
+    with store.read() as s:
+        z = s.scalar(select(Stage).where(Stage.name == "Z"))
+    assert z.rot_days is None
+    cli("stage", "edit", "Z", "--rot-days", "9")
+    assert get(store, Stage, z.id).rot_days == 9
+    cli("stage", "edit", "Z", "--rot-days", "0")
+    assert get(store, Stage, z.id).rot_days is None
+    assert "at least 0" in cli("stage", "add", "Y", "--rot-days", "-1", code=1).stderr

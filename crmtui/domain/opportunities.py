@@ -15,6 +15,7 @@ Rules:
 
 from __future__ import annotations
 
+import shlex
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -55,8 +56,9 @@ def first_open_stage(s: Session, pipeline_id: int) -> Stage:
         if stage.kind == "open":
             return stage
     pipeline = s.get(Pipeline, pipeline_id)
-    raise Invalid(f"pipeline {pipeline.name if pipeline else pipeline_id} has no open stage",
-                  hint="add one with `crm stage add NAME --pipeline ...`")
+    name = pipeline.name if pipeline else str(pipeline_id)
+    raise Invalid(f"pipeline {name} has no open stage",
+                  hint=f"add one with `crm stage add NAME --pipeline {shlex.quote(name)}`")
 
 
 def stage_of_kind(s: Session, pipeline_id: int, kind: str) -> Stage:
@@ -64,8 +66,10 @@ def stage_of_kind(s: Session, pipeline_id: int, kind: str) -> Stage:
         if stage.kind == kind:
             return stage
     pipeline = s.get(Pipeline, pipeline_id)
-    raise Invalid(f"pipeline {pipeline.name if pipeline else pipeline_id} has no {kind} stage",
-                  hint=f"add one with `crm stage add NAME --kind {kind}`")
+    name = pipeline.name if pipeline else str(pipeline_id)
+    raise Invalid(f"pipeline {name} has no {kind} stage",
+                  hint=f"add one with `crm stage add NAME --pipeline {shlex.quote(name)} "
+                       f"--kind {kind}`")
 
 
 def prepare_new(s: Session, cols: dict, *, source: str) -> None:

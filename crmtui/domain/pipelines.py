@@ -8,9 +8,15 @@
   a won stage defaults to 100 %, lost to 0 %, open stages spread evenly below 100.
 - A stage holding deals cannot be deleted unless its deals move to another stage (with a
   StageChange row each).
+- Every pipeline has at least one open, one won and one lost stage (deals start in an open
+  one and end in a won or lost one): a new pipeline without them is refused, and so is
+  deleting the last stage of a kind or changing its kind (`check_keeps_outcomes`).
+- `rot_days` 0 (or empty, or "none") means a stage never goes stale.
 """
 
 from __future__ import annotations
+
+import shlex
 
 from sqlalchemy import func, select, update as sql_update
 from sqlalchemy.orm import Session
@@ -53,6 +59,41 @@ def parse_stage_spec(spec: str) -> list[dict]:
 
 
 DEFAULT_STAGES = "Prospecting:10,Qualification:25,Proposal:50,Negotiation:75,Won:won,Lost:lost"
+REQUIRED_KINDS = ("open", "won", "lost")
+_EXAMPLE = {"open": "Open", "won": "Won:won", "lost": "Lost:lost"}
+
+
+def check_outcomes(stages: list[dict], spec: str) -> None:
+    """A new pipeline's stages include an open, a won and a lost one; else say what to add."""
+    missing = [kind for kind in REQUIRED_KINDS if not any(st["kind"] == kind for st in stages)]
+    if not missing:
+        return
+    names = " and ".join(f"no {kind} stage" for kind in missing)
+    items = [part.strip() for part in spec.split(",") if part.strip()]
+    if "open" in missing:
+        items.insert(0, _EXAMPLE["open"])
+    items += [_EXAMPLE[kind] for kind in missing if kind != "open"]
+    raise Invalid(f"stages: the pipeline would have {names}", field="stages", value=spec,
+                  hint="deals start in an open stage and end in a won or a lost one; e.g. "
+                       f"--stages {shlex.quote(','.join(items))}")
+
+
+def check_keeps_outcomes(s: Session, stage: Stage, *, new_kind: str | None = None) -> None:
+    """Refuse removing the last open, won or lost stage of a pipeline: deleting `stage`
+    (`new_kind` None) or changing its kind to `new_kind`."""
+    if new_kind == stage.kind:
+        return
+    same = [st for st in refs.stages_of(s, stage.pipeline_id) if st.kind == stage.kind]
+    if stage.kind not in REQUIRED_KINDS or any(st.id != stage.id for st in same):
+        return
+    pipeline = s.get(Pipeline, stage.pipeline_id)
+    doing = "deleted" if new_kind is None else f"made {new_kind}"
+    raise Conflict(
+        f"stage {stage.name} is the only {stage.kind} stage of pipeline {pipeline.name}; "
+        f"it cannot be {doing}",
+        hint=f"add another {stage.kind} stage first: crm stage add NAME "
+             f"--pipeline {shlex.quote(pipeline.name)}"
+             + ("" if stage.kind == "open" else f" --kind {stage.kind}"))
 
 
 def add_pipeline(s: Session, name: str, stages: str | None = None, *, default: bool = False,
@@ -63,6 +104,7 @@ def add_pipeline(s: Session, name: str, stages: str | None = None, *, default: b
     if s.scalar(select(Pipeline.id).where(func.lower(Pipeline.name) == name.lower())):
         raise Conflict(f"a pipeline named {name!r} already exists")
     specs = parse_stage_spec(stages or DEFAULT_STAGES)
+    check_outcomes(specs, stages or DEFAULT_STAGES)
     pipeline = Pipeline(name=name, is_default=False)
     s.add(pipeline)
     s.flush()
@@ -121,6 +163,14 @@ def _check_name(s: Session, pipeline_id: int, name: str, *, except_id: int | Non
     return name
 
 
+def parse_rot_days(raw: object) -> int | None:
+    """Days in a stage before a deal is stale; 0, empty or 'none' mean never (stored NULL)."""
+    if raw is None or str(raw).strip().lower() in ("", "none", "never"):
+        return None
+    days = values.parse_int(raw, "rot_days", minimum=0)
+    return days or None
+
+
 def add_stage(s: Session, pipeline_ref: object, name: str, *, position: int | None = None,
               probability: object = None, kind: str = "open", rot_days: object = None,
               source: str = "cli") -> Stage:
@@ -139,7 +189,7 @@ def add_stage(s: Session, pipeline_ref: object, name: str, *, position: int | No
         index = position - 1
     prob = (values.parse_percent(probability) if probability not in (None, "")
             else 100 if kind == "won" else 0 if kind == "lost" else 50)
-    rot = values.parse_int(rot_days, "rot_days", minimum=1) if rot_days not in (None, "") else None
+    rot = parse_rot_days(rot_days)
     stage = Stage(pipeline_id=pipeline.id, name=name, position=0, probability=prob, kind=kind,
                   rot_days=rot)
     s.add(stage)
@@ -163,10 +213,10 @@ def edit_stage(s: Session, stage: Stage, *, name: str | None = None, position: i
         if new_kind != stage.kind and _deal_count(s, stage.id):
             raise Conflict(f"stage {stage.name} holds deals; its kind cannot change",
                            hint="move its deals first, or add a new stage")
+        check_keeps_outcomes(s, stage, new_kind=new_kind)
         changes["kind"] = new_kind
     if rot_days is not None:
-        changes["rot_days"] = (values.parse_int(rot_days, "rot_days", minimum=1)
-                               if str(rot_days).strip() not in ("", "0", "none") else None)
+        changes["rot_days"] = parse_rot_days(rot_days)
     records.apply(s, "stage", stage, changes, source=source)
     if position is not None:
         stages = [st for st in refs.stages_of(s, stage.pipeline_id) if st.id != stage.id]
