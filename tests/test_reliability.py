@@ -397,7 +397,7 @@ def _deals_in_proposal(n: int):
 
 @pytest.mark.sqlite_only
 def test_kill_during_merge_leaves_all_or_nothing(operation):
-    n = 150
+    n = 300
 
     def outcome(db: Path) -> str:
         other_exists = scalar(db, "SELECT count(*) FROM account WHERE id = 2")
@@ -417,7 +417,7 @@ def test_kill_during_merge_leaves_all_or_nothing(operation):
 
 @pytest.mark.sqlite_only
 def test_kill_during_conversion_leaves_all_or_nothing(operation):
-    n = 200
+    n = 400
 
     def fill(db: Path) -> None:
         con = sqlite3.connect(db)
@@ -465,7 +465,7 @@ def _stage_move_outcome(n: int, stage_deleted: bool):
 
 @pytest.mark.sqlite_only
 def test_kill_during_stage_delete_with_move_leaves_all_or_nothing(operation):
-    n = 150
+    n = 300
     op = operation("stage-delete",
                    _crm("stage", "delete", "Proposal", "--move-to", "Negotiation", "--yes"),
                    _stage_move_outcome(n, stage_deleted=True), _deals_in_proposal(n))
@@ -486,7 +486,7 @@ store.close()
 
 @pytest.mark.sqlite_only
 def test_kill_during_bulk_stage_move_leaves_all_or_nothing(operation):
-    n = 150
+    n = 300
     op = operation("bulk-move", ["-c", BULK_MOVE, str(n)],
                    _stage_move_outcome(n, stage_deleted=False), _deals_in_proposal(n))
     op.kill_at_points(seed=4)
