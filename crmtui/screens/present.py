@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
+from decimal import ROUND_HALF_UP, Decimal
 
 from rich.text import Text
 
@@ -53,16 +54,23 @@ def money(minor: int | None, currency: str | None = None) -> str:
     return values.money_human(minor, currency) if minor is not None else ""
 
 
+SHORT_UNITS = ((1, "", 0), (10**3, "k", 1), (10**6, "M", 1), (10**9, "B", 1))
+
+
 def short_money(minor: int | None) -> str:
-    """12,345,678.00 -> 12.3M; for headers and charts where space is tight."""
+    """12,345,678.00 -> 12.3M; for headers and charts where space is tight. Rounded (half
+    up) before the unit is chosen, so 999,999 is 1M, never 1000k."""
     if minor is None:
         return ""
-    major = minor / 100
-    for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if abs(major) >= limit:
-            text = f"{major / limit:.1f}".rstrip("0").rstrip(".")
-            return f"{text}{suffix}"
-    return f"{major:,.0f}"
+    major = Decimal(minor) / 100
+    for i, (size, suffix, places) in enumerate(SHORT_UNITS):
+        value = (major / size).quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)
+        if abs(value) < 1000 or i == len(SHORT_UNITS) - 1:
+            text = f"{value:,.{places}f}"
+            if places:
+                text = text.rstrip("0").rstrip(".")
+            return ("0" if text == "-0" else text) + suffix
+    raise AssertionError("unreachable")
 
 
 def when(value: datetime | None, clock: Clock) -> str:
