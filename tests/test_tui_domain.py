@@ -310,3 +310,17 @@ def test_deals_filter_by_when_they_closed(store, cli):
     listed = cli.json("opp", "list", "--closed-after", "-90d")
     assert [d["id"] for d in listed] == [new]
     assert cli("opp", "list", "--closed-after", "someday", code=1).stderr
+
+
+def test_bulk_changes_report_progress(store):
+    add_leads(store, 5)
+    with store.read() as s:
+        ids = [lead.id for lead in s.scalars(select(Lead).order_by(Lead.id))]
+    seen = []
+    with store.write() as s:
+        bulkops.add_tag(s, "lead", ids, "vip", progress=lambda n, total: seen.append((n, total)))
+    assert seen == [(n, 5) for n in range(1, 6)]
+    seen.clear()
+    with store.write() as s:
+        bulkops.delete_many(s, "lead", ids[:2], progress=lambda n, total: seen.append((n, total)))
+    assert seen == [(1, 2), (2, 2)]

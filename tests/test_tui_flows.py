@@ -574,6 +574,54 @@ def test_bulk_assign_owner_and_tag(store):
         assert len(tagged) == 2
 
 
+def test_a_long_bulk_change_shows_how_far_it_got(store, monkeypatch):
+    import time
+
+    from crmtui.domain import records
+
+    slow = records.update
+
+    def update(*args, **kwargs):  # a store slow enough to watch
+        time.sleep(0.02)
+        return slow(*args, **kwargs)
+
+    monkeypatch.setattr(records, "update", update)
+
+    async def go():
+        app = make_app(store, start="leads")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            await pilot.press("ctrl+a")  # mark the page
+            marked = len(app.screen.query_one("VirtualTable").marked)
+            await pilot.press("o")
+            await settle(pilot)
+            await type_text(pilot, "zoe")
+            await pilot.press("enter")
+            seen = []
+            bar = app.screen.query_one("TopBar")
+            for _ in range(400):
+                await pilot.pause(0.02)
+                seen.append(bar.render().plain)
+                if not app.busy and seen[-1].find("…") < 0:
+                    break
+            await settle(pilot)
+            return marked, seen
+
+    marked, seen = run(go())
+    assert marked >= 20
+    import re
+
+    counts = [tuple(map(int, m.groups())) for line in seen
+              for m in [re.search(r"assigning (\d+)/(\d+)…", line)] if m]
+    assert counts, seen[:5]
+    assert all(0 < done <= total == marked for done, total in counts)
+    assert len({done for done, _ in counts}) > 1  # it moved while the user watched
+    assert "assigning" not in seen[-1]  # and went away at the end
+    with store.read() as s:
+        assert s.scalar(select(func.count()).select_from(Lead).where(Lead.owner == "zoe")) \
+            >= marked
+
+
 def test_bulk_delete_asks_first(store):
     with store.read() as s:
         total = s.scalar(select(func.count()).select_from(Contact))

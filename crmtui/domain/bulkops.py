@@ -10,7 +10,7 @@ does and the error names the record.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Callable, Iterable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,6 +21,7 @@ from crmtui.errors import CrmError, Invalid
 from crmtui.store.models import Opportunity, Stage
 
 MAX_RECORDS = 5_000
+Progress = Callable[[int, int], None] | None  # called with (done, total) after each record
 
 
 @dataclass
@@ -49,9 +50,11 @@ def _about(entity: str, obj) -> str:
     return f"{refs.LABELS[entity]} {obj.id} ({refs.display_name(obj)})"
 
 
-def _each(s: Session, entity: str, ids: Iterable[int], change) -> BulkResult:
+def _each(s: Session, entity: str, ids: Iterable[int], change,
+          progress: Progress = None) -> BulkResult:
     result = BulkResult()
-    for record_id in _ids(ids):
+    ids = _ids(ids)
+    for n, record_id in enumerate(ids, start=1):
         obj = refs.get(s, entity, record_id)
         before = obj.version
         try:
@@ -60,6 +63,8 @@ def _each(s: Session, entity: str, ids: Iterable[int], change) -> BulkResult:
             exc.message = f"{_about(entity, obj)}: {exc.message}; nothing was changed"
             raise
         (result.changed if obj.version != before else result.unchanged).append(record_id)
+        if progress is not None:
+            progress(n, len(ids))
     return result
 
 
@@ -70,17 +75,17 @@ def _has_field(entity: str, name: str) -> None:
 
 
 def assign_owner(s: Session, entity: str, ids: Iterable[int], owner: str, *,
-                 source: str = "cli") -> BulkResult:
+                 source: str = "cli", progress: Progress = None) -> BulkResult:
     _has_field(entity, "owner")
     owner = values.clean_text(owner)
     if owner is None:
         raise Invalid("owner: give a user name", field="owner")
     return _each(s, entity, ids, lambda obj: records.update(
-        s, entity, obj.id, {"owner": owner}, obj=obj, source=source))
+        s, entity, obj.id, {"owner": owner}, obj=obj, source=source), progress)
 
 
 def add_tag(s: Session, entity: str, ids: Iterable[int], tag: str, *,
-            source: str = "cli") -> BulkResult:
+            source: str = "cli", progress: Progress = None) -> BulkResult:
     _has_field(entity, "tags")
     new = values.parse_tags(tag)
     if new is None:
@@ -90,11 +95,11 @@ def add_tag(s: Session, entity: str, ids: Iterable[int], tag: str, *,
         merged = ",".join(t for t in (obj.tags, new) if t)
         return records.update(s, entity, obj.id, {"tags": merged}, obj=obj, source=source)
 
-    return _each(s, entity, ids, change)
+    return _each(s, entity, ids, change, progress)
 
 
 def move_stage(s: Session, ids: Iterable[int], stage: object, *,
-               source: str = "cli") -> BulkResult:
+               source: str = "cli", progress: Progress = None) -> BulkResult:
     """Move deals to the stage named `stage` in each deal's own pipeline (not a lost stage:
     losing needs a reason per deal). Deals already there are left as they are."""
 
@@ -107,7 +112,7 @@ def move_stage(s: Session, ids: Iterable[int], stage: object, *,
         # by name: resolve_stage reads a number as a position before an id
         return opportunities.move(s, obj.id, target.name, source=source)
 
-    return _each(s, "opportunity", ids, change)
+    return _each(s, "opportunity", ids, change, progress)
 
 
 def stage_names(s: Session, ids: Iterable[int]) -> list[str]:
@@ -131,10 +136,11 @@ def delete_preview(s: Session, entity: str, ids: Iterable[int]) -> dict[str, int
 
 
 def delete_many(s: Session, entity: str, ids: Iterable[int], *, related: str | None = None,
-                source: str = "cli") -> BulkResult:
+                source: str = "cli", progress: Progress = None) -> BulkResult:
     """Delete records; `related` ('delete' or 'detach') says what happens to what refers to them."""
     result = BulkResult()
-    for record_id in _ids(ids):
+    ids = _ids(ids)
+    for n, record_id in enumerate(ids, start=1):
         obj = refs.get(s, entity, record_id)
         about = _about(entity, obj)
         try:
@@ -143,4 +149,6 @@ def delete_many(s: Session, entity: str, ids: Iterable[int], *, related: str | N
             exc.message = f"{about}: {exc.message}; nothing was deleted"
             raise
         result.changed.append(record_id)
+        if progress is not None:
+            progress(n, len(ids))
     return result

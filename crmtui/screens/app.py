@@ -97,6 +97,7 @@ class RecordsProvider(Provider):
 
 class CrmApp(App):
     busy: reactive[int] = reactive(0)  # writes under way
+    progress: reactive[str] = reactive("")  # how far the long one has got: "moving 120/400"
 
     TITLE = "crmtui"
     CSS_PATH = "app.tcss"
@@ -186,9 +187,22 @@ class CrmApp(App):
     def watch_busy(self, busy: int) -> None:
         from crmtui.widgets.topbar import TopBar
 
+        if not busy:
+            self.progress = ""
         for screen in self.screen_stack:
             for bar in screen.query(TopBar):
                 bar.busy = busy > 0
+
+    def watch_progress(self, progress: str) -> None:
+        from crmtui.widgets.topbar import TopBar
+
+        for screen in self.screen_stack:
+            for bar in screen.query(TopBar):
+                bar.progress = progress
+
+    def on_work_progress(self, message) -> None:
+        if self.busy:  # a report that arrives after the work finished says nothing
+            self.progress = f"{message.verb} {message.done:,}/{message.total:,}"
 
     def on_unmount(self) -> None:
         if self.watcher is not None:

@@ -27,6 +27,16 @@ class StoreChanged(Message):
     """Something was committed to the store (by us or by another process)."""
 
 
+class WorkProgress(Message):
+    """How far a long write has got (posted from its worker thread; the top bar shows it)."""
+
+    def __init__(self, verb: str, done: int, total: int):
+        super().__init__()
+        self.verb = verb
+        self.done = done
+        self.total = total
+
+
 def translate(exc: Exception) -> CrmError:
     """Driver errors as something a person can act on."""
     if isinstance(exc, CrmError):
@@ -122,6 +132,24 @@ class Work:
                 except RuntimeError:
                     pass
         return job
+
+    def reporter(self, verb: str, every: float = 0.1) -> Callable[[int, int], None]:
+        """A `progress(done, total)` callback for domain code running in a worker: it tells
+        the app (thread-safe, never blocking the work) at most every `every` seconds, and at
+        the end."""
+        from time import monotonic
+
+        app = self.app
+        last = [0.0]
+
+        def report(done: int, total: int) -> None:
+            now = monotonic()
+            if done < total and now - last[0] < every:
+                return
+            last[0] = now
+            app.post_message(WorkProgress(verb, done, total))
+
+        return report
 
     def show_error(self, exc: CrmError) -> None:
         self.app.notify(error_text(exc), title="Not done", severity="error", markup=False,

@@ -555,8 +555,10 @@ class ListScreen(CrmScreen):
 
         def done(owner):
             if owner:
+                report = self.reporter("assigning")
                 self._bulk(lambda s: bulkops.assign_owner(s, self.entity, ids, owner,
-                                                          source="app"), "assigned")
+                                                          source="app", progress=report),
+                           "assigned")
 
         self.app.push_screen(PromptDialog(
             "Assign owner", f"New owner of {self._count_label(ids)}:",
@@ -571,8 +573,9 @@ class ListScreen(CrmScreen):
 
         def done(tag):
             if tag:
-                self._bulk(lambda s: bulkops.add_tag(s, self.entity, ids, tag, source="app"),
-                           "tagged")
+                report = self.reporter("tagging")
+                self._bulk(lambda s: bulkops.add_tag(s, self.entity, ids, tag, source="app",
+                                                     progress=report), "tagged")
 
         self.app.push_screen(PromptDialog("Add tag", f"Tag to add to {self._count_label(ids)}:",
                                           placeholder="vip"), done)
@@ -587,8 +590,9 @@ class ListScreen(CrmScreen):
         def pick(names):
             def done(stage):
                 if stage:
-                    self._bulk(lambda s: bulkops.move_stage(s, ids, stage, source="app"),
-                               "moved")
+                    report = self.reporter("moving")
+                    self._bulk(lambda s: bulkops.move_stage(s, ids, stage, source="app",
+                                                            progress=report), "moved")
             self.app.push_screen(PickDialog(f"Move {self._count_label(ids)} to",
                                             [(n, Text(visible(n))) for n in names],
                                             help="to lose deals, open each and press l"), done)
@@ -603,11 +607,13 @@ class ListScreen(CrmScreen):
             return
         noun = self._count_label(ids)
 
+        report = self.reporter("deleting")
+
         def ask(related: dict):
             actions.confirm_delete(self, Text(f"Delete {noun}?"), related, len(ids),
                                    lambda how: self._bulk(lambda s: bulkops.delete_many(
-                                       s, self.entity, ids, related=how, source="app"),
-                                       "deleted"))
+                                       s, self.entity, ids, related=how, source="app",
+                                       progress=report), "deleted"))
 
         self.read(lambda s: bulkops.delete_preview(s, self.entity, ids), ask, group="preview")
 
@@ -627,9 +633,12 @@ class ListScreen(CrmScreen):
         if not ids:
             return
 
+        report = self.reporter("completing")
+
         def run(s):
-            for activity_id in ids:
+            for n, activity_id in enumerate(ids, start=1):
                 activities.complete(s, activity_id, source="app")
+                report(n, len(ids))
             return len(ids)
 
         def done(n):

@@ -26,6 +26,7 @@ class TopBar(Widget):
     current: reactive[str] = reactive("")
     right: reactive[str] = reactive("")
     busy: reactive[bool] = reactive(False)
+    progress: reactive[str] = reactive("")  # "moving 120/400" while a long write runs
 
     def __init__(self, sections: list[tuple[str, str, str, str]], current: str = "",
                  right: str = "", **kwargs):
@@ -53,7 +54,8 @@ class TopBar(Widget):
 
     def render(self) -> Text:
         width = self.size.width
-        right = "saving… " if self.busy else self.right
+        right = (f"{self.progress}… " if self.progress else "saving… ") if self.busy \
+            else self.right
         text = self._label(short=False)
         if text.cell_len + len(right) + 2 > width:
             text = self._label(short=True)
@@ -68,6 +70,7 @@ class TopBar(Widget):
 
     def on_mount(self) -> None:
         self.busy = getattr(self.app, "busy", 0) > 0
+        self.progress = getattr(self.app, "progress", "")
 
     def on_click(self, event: events.Click) -> None:
         for start, end, name in self._spans:
