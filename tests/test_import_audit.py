@@ -183,3 +183,41 @@ def test_undo_refuses_when_a_created_stage_is_used_since(cli, store, tmp_path):
     result = cli("import", "undo", batch, "--yes", "--force")
     assert "kept 1 record(s)" in result.stderr and "stage" in result.stderr
     assert [o.name for o in all_of(store, Opportunity)] == ["Other"]
+
+
+# -- 8: the team's owner rule applies to imports too ------------------------------------------
+
+def test_import_owners_follow_the_team_rule(cli, store, tmp_path, monkeypatch):
+    cli("user", "add", "alan")
+    cli("user", "add", "grace")
+    path = tmp_path / "l.csv"
+    path.write_text("First Name,Email,Owner\nA,a@x.com,nobody\nB,b@x.com,ALAN\nC,c@x.com,\n")
+    out = json.loads(cli("import", "leads", path, "--json", code=1).stdout)
+    assert [(e["line"], e["column"], e["value"]) for e in out["errors"]] == \
+        [(2, "Owner", "nobody")]
+    assert "not a user of this team" in out["errors"][0]["reason"]
+    cli("lead", "add", "Someone", "--owner", "nobody", code=1)  # the same rule
+    path.write_text("First Name,Email,Owner\nB,b@x.com,ALAN\nC,c@x.com,\n")
+    cli("import", "leads", path)
+    assert [lead.owner for lead in all_of(store, Lead)] == ["alan", None]
+    deals = tmp_path / "d.csv"
+    deals.write_text("Deal Name,Account Name,Deal Owner\nD,Acme,Grace\nE,Acme,bob\n")
+    out = json.loads(cli("import", "opportunities", deals, "--create-missing", "--json",
+                         code=1).stdout)
+    assert [(e["line"], e["value"]) for e in out["errors"]] == [(3, "bob")]
+
+
+def test_import_default_owner_is_that_of_crm_add(cli, store, tmp_path, monkeypatch):
+    cli("user", "add", "alan")
+    monkeypatch.setenv("CRMTUI_USER", "stranger")
+    added = cli("lead", "add", "Some One", code=None)
+    path = tmp_path / "l.csv"
+    path.write_text("First Name,Email\nC,c@x.com\n")
+    result = cli("import", "leads", path, code=None)
+    assert (result.exit_code == 0) == (added.exit_code == 0)
+    leads = all_of(store, Lead)
+    assert len({lead.owner for lead in leads}) <= 1 and "stranger" not in \
+        {lead.owner for lead in leads}
+    monkeypatch.setenv("CRMTUI_USER", "ALAN")
+    cli("import", "leads", path, "--match", "none")
+    assert all_of(store, Lead)[-1].owner == "alan"

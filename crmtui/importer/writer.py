@@ -37,7 +37,7 @@ from typing import Callable
 from sqlalchemy import bindparam, insert, literal, select
 from sqlalchemy.exc import IntegrityError
 
-from crmtui.domain import dates, leads as lead_rules, records, rules
+from crmtui.domain import dates, leads as lead_rules, records, rules, users
 from crmtui.domain.identity import current_user
 from crmtui.errors import Conflict, CrmError, Invalid
 from crmtui.importer import convert, mapping, matching
@@ -146,7 +146,13 @@ class Job:
         self.model = TABLES_BY_ENTITY[entity]
         self.table = self.model.__table__
         self.now = utcnow()
-        self.owner = current_user()
+        self.owner = current_user()  # who imports (the history's actor)
+        self.owners: dict[str, object] = {}  # owner as written -> as stored, or the error
+        self.team = users.team_mode(s)
+        try:  # new records without an owner: the same default as `crm X add`
+            self.default_owner: object = users.default_owner(s)
+        except CrmError as exc:
+            self.default_owner = exc
         self.csv_like = inp.format in ("csv", "tsv")
         self.batch = ImportBatch(entity=entity, source=_source_label(options.source),
                                  format=inp.format, options=options.as_json(), status="running",
@@ -169,7 +175,8 @@ class Job:
         self.history: list[tuple[Batch, int]] = []  # new deals whose StageChange rows are due
         self.template = self._template()
         self.refs = References(s, batch_id=self.batch.id, create_missing=options.create_missing,
-                               owner=self.owner, now=self.now, created=summary.created)
+                               owner=None if isinstance(self.default_owner, CrmError)
+                               else self.default_owner, now=self.now, created=summary.created)
         self.builder = RowBuilder(entity, plan, options, infer=self.infer, csv_like=self.csv_like)
         self.orders: dict | None = None
         self.rejects = None
@@ -422,8 +429,13 @@ class Job:
                     self._activity(row)
                 else:
                     rules.before_create(self.s, entity, cols, source="import")
-                if "owner" in self.pos and not cols.get("owner"):
-                    cols["owner"] = self.owner
+                if "owner" in self.pos:
+                    owner, problem = self._owner(cols.get("owner"))
+                    if problem is not None:
+                        row.bad(self.plan.column_of("owner") if cols.get("owner") else None,
+                                cols.get("owner"), problem)
+                    else:
+                        cols["owner"] = owner
             except CrmError as exc:
                 row.bad(getattr(exc, "field", None) and self.plan.column_of(exc.field),
                         getattr(exc, "value", None), exc.message)
@@ -440,8 +452,37 @@ class Job:
                 batch.bad(i, getattr(exc, "field", None) and self.plan.column_of(exc.field),
                           getattr(exc, "value", None), exc.message)
         if "owner" in self.pos:
-            owner = self.owner
-            batch.cols["owner"] = [v or owner for v in batch.column("owner")]
+            column = self.plan.column_of("owner")
+            out = []
+            for i, value in enumerate(batch.column("owner")):
+                owner, problem = self._owner(value)
+                if problem is not None:
+                    batch.bad(i, column if value else None, value, problem)
+                out.append(owner)
+            batch.cols["owner"] = out
+
+    def _owner(self, value: str | None) -> tuple[str | None, str | None]:
+        """(owner to store, None) or (None, the problem): the rule of `crm X add --owner`
+        (`users.owner_value`: in team mode an active user, stored as the user's name), and
+        without one the same default (`users.default_owner`); once per distinct value."""
+        if value is None:
+            default = self.default_owner
+            if isinstance(default, CrmError):
+                return None, _with_hint(default, "owner")
+            return default, None
+        if not self.team:
+            return value, None
+        hit = self.owners.get(value)
+        if hit is None:
+            self.inserter.wait()  # the store is asked: the writer thread must be idle
+            try:
+                hit = users.owner_value(self.s, value)
+            except CrmError as exc:
+                hit = exc
+            self.owners[value] = hit
+        if isinstance(hit, CrmError):
+            return None, _with_hint(hit, "owner")
+        return hit, None
 
     def _opportunity(self, row: Row) -> None:
         """A new deal's history from the file: created_at, and for a closed deal closed_at
@@ -940,6 +981,12 @@ class Job:
                     pass
                 self.summary.rejects_file = None
             self.rejects = None
+
+
+def _with_hint(exc: CrmError, field_name: str) -> str:
+    text = reason_of(exc, field_name)
+    hint = getattr(exc, "hint", None)
+    return f"{text} ({hint})" if hint and hint not in text else text
 
 
 def _show(value: tuple) -> str:
