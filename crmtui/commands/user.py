@@ -5,7 +5,7 @@ from typing import Annotated, Optional
 import typer
 
 from crmtui.commands import output
-from crmtui.commands.common import JsonOpt, handle, store_session
+from crmtui.commands.common import CsvOpt, JsonlOpt, JsonOpt, handle, store_session
 
 app = typer.Typer(help="Users of the team: owners of records (team mode).", no_args_is_help=True)
 Name = Annotated[str, typer.Argument(help="User name, e.g. ada")]
@@ -29,17 +29,21 @@ def add(name: Name,
         output.note(f"added user {user['name']}")
 
 
-@app.command("list", help="List the users.")
+@app.command("list", help="List the users (JSON: `active` true/false; table and CSV: yes/no).")
 @handle
-def list_(json_: JsonOpt = False):
+def list_(json_: JsonOpt = False, jsonl: JsonlOpt = False, csv_: CsvOpt = False):
     from crmtui.domain import users
 
+    fmt = output.pick(json_, jsonl, csv_)
     with store_session() as s:
         rows = [users.as_dict(u) for u in users.list_users(s)]
-    output.emit(rows, "json" if json_ else "table",
+    if fmt in ("table", "csv"):
+        rows = [dict(row, active="yes" if row["active"] else "no") for row in rows]
+    output.emit(rows, fmt,
                 [("id", "ID"), ("name", "Name"), ("full_name", "Full name"), ("email", "Email"),
                  ("active", "Active")], right={"id"},
-                empty="No users: this store is in single-user mode (owners are free text).")
+                empty="No users: this store is in single-user mode (owners are free text).",
+                all_keys=["id", "name", "full_name", "email", "active"])
 
 
 def _set_active(name: str, active: bool) -> None:
@@ -79,4 +83,8 @@ def whoami(json_: JsonOpt = False):
     else:
         output.write(me["user"])
     if me["user"] and me["team_mode"] and not me["known"]:
-        output.note("warning: not a user of this team (see `crm user list`)")
+        output.note("warning: not a user of this team (see `crm user list`): give new records "
+                    "an owner (--owner NAME); they cannot default to you")
+    elif me["user"] and me["team_mode"] and not me["active"]:
+        output.note(f"warning: {me['user']} is inactive (`crm user activate {me['user']}`): "
+                    "give new records an owner (--owner NAME); they cannot default to you")

@@ -3,12 +3,18 @@
 A store without users is single-user: `owner` is free text and every list shows everything.
 Once the team has users (`crm user add`), it is in team mode:
 - an owner must name an active user (matched ignoring case, stored as the user's name);
-- who you are comes from CRMTUI_USER or `user = ...` in config.toml (`crm whoami`);
+  records, quotas and imports follow the same rule (`owner_value`);
+- who you are comes from CRMTUI_USER or `user = ...` in config.toml (`crm whoami`); a new
+  record without an owner is yours, and a write that would make it yours is refused while
+  you are not an active user of the team (`default_owner`), rather than leaving it unowned;
+  with nobody set, it is left unowned;
 - lists and the app show your records by default; `--team` (or choosing an owner) shows
   everyone's.
 """
 
 from __future__ import annotations
+
+import os
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -32,27 +38,57 @@ def find(s: Session, name: str, *, active_only: bool = False) -> User | None:
     return s.scalars(query).first()
 
 
+def _active_names(s: Session) -> str:
+    return ", ".join(u.name for u in list_users(s) if u.active) or "none"
+
+
 def owner_value(s: Session, value: str | None) -> str | None:
-    """The owner to store for `value`: any text in single-user mode, a known user in team mode."""
+    """The owner to store for `value`: any text in single-user mode, an active user in team
+    mode (stored as the user's name)."""
     if value is None or not team_mode(s):
         return value
-    user = find(s, value, active_only=True)
+    user = find(s, value)
     if user is None:
-        names = ", ".join(u.name for u in list_users(s) if u.active)
         raise Invalid(f"owner: {value!r} is not a user of this team", field="owner",
-                      value=value, hint=f"users: {names}; add one with `crm user add NAME`")
+                      value=value, hint=f"active users: {_active_names(s)}; add one with "
+                                        "`crm user add NAME`")
+    if not user.active:
+        raise Invalid(f"owner: {user.name} is inactive: new records cannot be given to them",
+                      field="owner", value=value,
+                      hint=f"active users: {_active_names(s)}; or `crm user activate "
+                           f"{user.name}`")
     return user.name
 
 
+def identity_source() -> str | None:
+    """Where `current_user()` comes from: CRMTUI_USER, config.toml, or nowhere."""
+    if os.environ.get("CRMTUI_USER"):
+        return "CRMTUI_USER"
+    return "config.toml" if current_user() else None
+
+
 def default_owner(s: Session) -> str | None:
-    """The user new records belong to: you, when you are a known user (or any text when solo)."""
+    """The owner of a new record given none: you. Any text in single-user mode; in team mode
+    you must be an active user, else the write is refused (Invalid) instead of leaving the
+    record unowned. Nobody set (no CRMTUI_USER, no `user` in config.toml): None."""
     me = current_user()
     if me is None:
         return None
     if not team_mode(s):
         return me
-    user = find(s, me, active_only=True)
-    return user.name if user else None
+    user = find(s, me)
+    where = "CRMTUI_USER" if identity_source() == "CRMTUI_USER" else "`user` in config.toml"
+    if user is None:
+        raise Invalid(f"owner: you are {me!r} ({where}), who is not a user of this team, so "
+                      "a new record cannot default to you", field="owner", value=me,
+                      hint=f"give an owner (--owner NAME; active users: {_active_names(s)}), "
+                           f"set {where} to your user name, or `crm user add {me}`")
+    if not user.active:
+        raise Invalid(f"owner: you are {user.name} ({where}), who is inactive, so a new "
+                      "record cannot default to you", field="owner", value=me,
+                      hint=f"give an owner (--owner NAME; active users: {_active_names(s)}), "
+                           f"or `crm user activate {user.name}`")
+    return user.name
 
 
 def mine_filter(s: Session) -> str | None:
@@ -104,8 +140,7 @@ def whoami(s: Session) -> dict:
     user = find(s, me) if me else None
     return {"user": me, "known": user is not None, "full_name": user.full_name if user else None,
             "team_mode": team_mode(s),
-            "source": "CRMTUI_USER" if __import__("os").environ.get("CRMTUI_USER") else
-            ("config.toml" if me else None)}
+            "active": bool(user.active) if user else None, "source": identity_source()}
 
 
 def as_dict(user: User) -> dict:

@@ -2,6 +2,9 @@
 
 - A quota is (owner, period) -> amount in a currency; the period is a quarter (`2026-Q4`)
   or a month (`2026-11`). Setting it again replaces the amount (owners match ignoring case).
+- In team mode (the store has users) the owner follows the records' rule: setting a quota
+  needs an active user, stored under the user's name (`crmtui.domain.users.owner_value`);
+  listing and deleting match any owner, so an inactive user's quotas can be cleaned up.
 - The currency defaults to the reports' currency (`currency` in config.toml, else USD).
 - Every change is written to the edit history (entity `quota`).
 """
@@ -35,7 +38,9 @@ def set_quota(s: Session, owner: object, period: object, amount: object,
     """Create or replace a quota; returns it and whether it was new."""
     from crmtui.reports.base import report_currency
 
-    owner = _owner(owner)
+    from crmtui.domain import users
+
+    owner = users.owner_value(s, _owner(owner))
     period = periods.parse(period)
     minor = values.to_minor(values.parse_money(amount))
     currency = values.parse_currency(currency) if currency else report_currency(None)
