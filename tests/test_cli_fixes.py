@@ -259,3 +259,81 @@ def test_rot_days_zero_means_never_on_add_and_edit(cli, store):
     cli("stage", "edit", "Z", "--rot-days", "0")
     assert get(store, Stage, z.id).rot_days is None
     assert "at least 0" in cli("stage", "add", "Y", "--rot-days", "-1", code=1).stderr
+
+
+# -- 6./7./10./12. listing formats, empty CSV headers, agenda options, usage errors --------
+
+def test_empty_csv_results_still_have_a_header(cli, store):
+    from crmtui.domain.serialize import keys
+
+    out = cli("account", "list", "--search", "zzzzqqq", "--csv").stdout
+    assert out.splitlines() == [",".join(keys("account"))]
+    for entity in ("lead", "contact", "opp", "activity"):
+        assert cli(entity, "list", "--csv").stdout.startswith("id,")
+    assert cli("search", "zzzzqqq", "--csv").stdout.strip() == "ref,type,id,name,detail,rank"
+    assert cli("dupes", "leads", "--csv").stdout.strip().startswith("keep,other,")
+    assert cli("task", "list", "--csv").stdout.startswith("id,kind,subject,")
+    assert cli("agenda", "--csv").stdout.startswith("group,id,kind,")
+    assert cli("account", "list", "--search", "zzzzqqq", "--jsonl").stdout == ""
+
+
+def test_serialize_keys_match_records(cli, store):
+    from crmtui.domain.serialize import keys
+
+    cli("lead", "add", "Ada Lovelace")
+    cli("account", "add", "Acme")
+    cli("contact", "add", "Grace Hopper")
+    cli("opp", "add", "Deal")
+    cli("task", "add", "Call", "--on", "lead:1")
+    for entity, noun in (("lead", "lead"), ("account", "account"), ("contact", "contact"),
+                         ("opportunity", "opp"), ("activity", "activity")):
+        assert list(cli.json(noun, "list")[0]) == keys(entity), entity
+
+
+def test_every_listing_takes_json_jsonl_and_csv(cli, store):
+    import csv
+    import io
+    import json
+
+    cli("lead", "add", "Ada Lovelace", "--email", "ada@example.com")
+    cli("lead", "add", "Ada Lovelace", "--email", "ADA@example.com")
+    cli("task", "add", "Call Ada", "--on", "lead:1", "--due", "today")
+    for args in (["task", "list"], ["agenda"], ["pipeline", "list"], ["dupes", "leads"],
+                 ["search", "ada"], ["stage", "list"]):
+        lines = cli(*args, "--jsonl").stdout.splitlines()
+        assert lines and all(json.loads(line) for line in lines), args
+        rows = list(csv.DictReader(io.StringIO(cli(*args, "--csv").stdout)))
+        assert rows, args
+        assert "choose one output format" in cli(*args, "--json", "--csv", code=2).stderr
+    agenda = list(csv.DictReader(io.StringIO(cli("agenda", "--csv").stdout)))
+    assert [(r["group"], r["subject"]) for r in agenda] == [("today", "Call Ada")]
+    stages = list(csv.DictReader(io.StringIO(cli("pipeline", "list", "--csv").stdout)))
+    assert [r["name"] for r in stages][:2] == ["Prospecting", "Qualification"]
+    assert stages[0]["pipeline"] == "Sales"
+
+
+@pytest.mark.parametrize("args", [
+    ["lead", "list", "--json", "--csv"], ["lead", "list", "--limit", "0"],
+    ["opp", "list", "-n", "-1"], ["task", "list", "--limit", "0"], ["search", "x", "-n", "0"],
+    ["dupes", "leads", "--limit", "0"], ["agenda", "--days", "-3"],
+])
+def test_usage_errors_exit_2(cli, store, args):
+    assert "Traceback" not in cli(*args, code=2).stderr
+
+
+def test_agenda_mine_needs_a_user(cli, store, monkeypatch):
+    cli("lead", "add", "Bob Smith")
+    cli("task", "add", "Theirs", "--on", "lead:1", "--due", "today", "--owner", "bob")
+    result = cli("agenda", "--mine", code=1)
+    assert "CRMTUI_USER" in result.stderr and "crm whoami" in result.stderr
+    assert result.stdout == ""
+    monkeypatch.setenv("CRMTUI_USER", "ada")
+    assert cli.json("agenda", "--mine")["today"] == []
+    cli("agenda", "--days", "0")
+
+
+def test_agenda_days_rule_is_in_the_domain(store):
+    from crmtui.domain import activities
+
+    with pytest.raises(Invalid, match="negative"), store.read() as s:
+        activities.agenda(s, days=-1)

@@ -16,6 +16,7 @@ from crmtui.commands.common import (
     CsvOpt, JsonlOpt, JsonOpt, YesOpt, confirm, handle, read_text_arg, store_session,
 )
 from crmtui.domain.fields import FIELDS, settable
+from crmtui.domain.words import a, plural
 
 NOUN = {"lead": "lead", "account": "account", "contact": "contact", "opportunity": "opp",
         "activity": "activity"}
@@ -82,9 +83,9 @@ def _make(fn, params: list[inspect.Parameter]):
     return fn
 
 
-def _opt(name: str, annotation, default, *decls: str, help: str = "") -> inspect.Parameter:
+def _opt(name: str, annotation, default, *decls: str, help: str = "", **kw) -> inspect.Parameter:
     return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation,
-                             default=typer.Option(default, *decls, help=help))
+                             default=typer.Option(default, *decls, help=help, **kw))
 
 
 def _field_params(entity: str) -> list[inspect.Parameter]:
@@ -141,7 +142,7 @@ def add_command(app: typer.Typer, entity: str, *, example: str) -> None:
                                 default=typer.Argument(..., help=f"The {entity}'s {label}"))]
     params += _field_params(entity)
     params.append(_opt("json_", bool, False, "--json", help="Print the new record as JSON"))
-    app.command("add", help=f"Add a {entity}; prints its id.\n\nExample: {example}")(
+    app.command("add", help=f"Add {a(entity)}; prints its id.\n\nExample: {example}")(
         _make(add, params))
 
 
@@ -163,7 +164,8 @@ def list_command(app: typer.Typer, entity: str) -> None:
     @handle
     def list_(**kwargs):
         from crmtui.domain import listing, records
-        from crmtui.domain.serialize import Names, prefetch_for
+        from crmtui.domain.serialize import Names, keys, prefetch_for
+        from crmtui.domain.words import plural
 
         fmt = output.pick(kwargs["json_"], kwargs["jsonl"], kwargs["csv_"])
         query = listing.ListQuery(
@@ -184,13 +186,13 @@ def list_command(app: typer.Typer, entity: str) -> None:
             rows = [records.to_dict(s, entity, r, names) for r in page.rows]
         if fmt == "table":
             rows = [display_row(r, entity) for r in rows]
-        output.emit(rows, fmt, TABLE_COLUMNS[entity], right=RIGHT,
+        output.emit(rows, fmt, TABLE_COLUMNS[entity], right=RIGHT, all_keys=keys(entity),
                     empty=f"No {entity} matches." if any(query.filters.values())
-                    else f"No {entity}s yet. Add one with `crm {NOUN[entity]} add`.")
+                    else f"No {plural(entity)} yet. Add one with `crm {NOUN[entity]} add`.")
         if page.more:
             output.note(f"{page.more_label()} more; next page: --after {page.next_after}")
         if mine and fmt == "table":
-            output.note(f"showing {mine}'s {entity}s; --team shows everyone's")
+            output.note(f"showing {mine}'s {plural(entity)}; --team shows everyone's")
 
     params = []
     for name in filters:
@@ -203,13 +205,13 @@ def list_command(app: typer.Typer, entity: str) -> None:
     params += [
         _opt("sort", str, "id", "--sort", help="Sort by this field"),
         _opt("desc", bool, False, "--desc", help="Sort descending"),
-        _opt("limit", int, 50, "--limit", "-n", help="Rows per page"),
+        _opt("limit", int, 50, "--limit", "-n", help="Rows per page", min=1),
         _opt("after", Optional[int], None, "--after",
              help="Continue after this id (printed at the end of the previous page)"),
         _opt("team", bool, False, "--team",
              help="Everyone's records (in team mode a list shows yours by default)"),
     ] + _format_params()
-    app.command("list", help=f"List {entity}s: filter, sort, page.")(_make(list_, params))
+    app.command("list", help=f"List {plural(entity)}: filter, sort, page.")(_make(list_, params))
 
 
 def show_command(app: typer.Typer, entity: str) -> None:
@@ -274,7 +276,7 @@ def edit_command(app: typer.Typer, entity: str) -> None:
              help="Refuse the edit unless the record is still at this version"),
         _opt("json_", bool, False, "--json", help="Print the record as JSON"),
     ]
-    app.command("edit", help=f"Change the given fields of a {entity}; an empty value clears "
+    app.command("edit", help=f"Change the given fields of {a(entity)}; an empty value clears "
                              "a field.")(_make(edit, params))
 
 
@@ -302,7 +304,7 @@ def delete_command(app: typer.Typer, entity: str) -> None:
             records.delete(s, entity, record_id, related=how)
         output.note(f"deleted {entity} {record_id} ({name})")
 
-    app.command("delete", help=f"Delete a {entity} (asks first on a terminal).")(delete)
+    app.command("delete", help=f"Delete {a(entity)} (asks first on a terminal).")(delete)
 
 
 def crud(app: typer.Typer, entity: str, *, example: str, verbs=("add", "list", "show", "edit",

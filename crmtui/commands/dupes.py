@@ -5,29 +5,36 @@ from typing import Annotated
 import typer
 
 from crmtui.commands import output
-from crmtui.commands.common import JsonOpt, YesOpt, confirm, handle, store_session
+from crmtui.commands.common import (
+    CsvOpt, JsonlOpt, JsonOpt, YesOpt, confirm, handle, store_session,
+)
 
 ENTITY_HELP = "leads, contacts or accounts"
+PAIR_KEYS = ["keep", "other", "keep_name", "other_name", "score", "reason"]
 
 
 @handle
 def dupes(entity: Annotated[str, typer.Argument(help=ENTITY_HELP)],
           threshold: Annotated[int, typer.Option("--threshold", help="Minimum name similarity "
                                                  "(50-100) for fuzzy matches")] = 90,
-          limit: Annotated[int, typer.Option("--limit", "-n", help="At most this many pairs")] = 100,
-          json_: JsonOpt = False):
+          limit: Annotated[int, typer.Option("--limit", "-n", min=1,
+                                             help="At most this many pairs")] = 100,
+          json_: JsonOpt = False, jsonl: JsonlOpt = False, csv_: CsvOpt = False):
     """List likely duplicates with a reason and a score (100 = same email)."""
     from crmtui.domain.dupes import find
     from crmtui.domain.fields import entity_name
+    from crmtui.domain.words import plural
 
+    fmt = output.pick(json_, jsonl, csv_)
     name = entity_name(entity)
     with store_session() as s:
         pairs = [p.as_dict() for p in find(s, name, threshold=threshold, limit=limit)]
-    output.emit(pairs, "json" if json_ else "table",
+    output.emit(pairs, fmt,
                 [("score", "Score"), ("keep", "Keep"), ("keep_name", "Name"), ("other", "Other"),
                  ("other_name", "Name"), ("reason", "Why")],
-                right={"score", "keep", "other"}, empty=f"No likely duplicate {name}s.")
-    if pairs and not json_:
+                right={"score", "keep", "other"}, empty=f"No likely duplicate {plural(name)}.",
+                all_keys=PAIR_KEYS)
+    if pairs and fmt == "table":
         noun = {"lead": "lead", "contact": "contact", "account": "account"}[name]
         output.note(f"merge a pair with: crm merge {noun} KEEP OTHER")
 
@@ -56,7 +63,9 @@ def merge(entity: Annotated[str, typer.Argument(help="lead, contact or account")
     if json_:
         output.write(output.dumps(result))
         return
-    moved = ", ".join(f"{n} {k}(s)" for k, n in result["moved"].items()) or "nothing"
+    from crmtui.domain.words import count
+
+    moved = ", ".join(count(n, k) for k, n in result["moved"].items()) or "nothing"
     filled = ", ".join(result["filled"]) or "nothing"
     output.note(f"merged {name} {other_id} into {keep_id}; moved {moved}; filled {filled}")
 

@@ -177,8 +177,9 @@ def emit(rows: Sequence[dict], fmt: str, columns: Sequence[tuple[str, str]], *,
         for row in rows:
             sys.stdout.write(dumps(row, indent=None) + "\n")
         sys.stdout.flush()
-    elif fmt == "csv":
-        sys.stdout.write(csv_text(rows, all_keys, for_terminal=sys.stdout.isatty()))
+    elif fmt == "csv":  # the header even without rows: `all_keys`, else the table's keys
+        header = all_keys if all_keys is not None or rows else [key for key, _ in columns]
+        sys.stdout.write(csv_text(rows, header, for_terminal=sys.stdout.isatty()))
         sys.stdout.flush()
     elif fmt == "md":
         write(markdown(rows, columns))

@@ -18,14 +18,22 @@ STAGE_COLUMNS = [("position", "#"), ("name", "Stage"), ("kind", "Kind"),
                  ("id", "ID")]
 
 
-@app.command("list", help="List pipelines with their stages.")
+STAGE_KEYS = ["id", "pipeline_id", "position", "name", "kind", "probability", "rot_days", "deals"]
+
+
+@app.command("list", help="List pipelines with their stages (--csv: one row per stage).")
 @handle
-def list_(json_: JsonOpt = False, jsonl: JsonlOpt = False):
+def list_(json_: JsonOpt = False, jsonl: JsonlOpt = False, csv_: CsvOpt = False):
     from crmtui.domain import pipelines
 
-    fmt = output.pick(json_, jsonl)
+    fmt = output.pick(json_, jsonl, csv_)
     with store_session() as s:
         rows = pipelines.summary(s)
+    if fmt == "csv":
+        flat = [{"pipeline": p["name"], "default": p["default"], **st}
+                for p in rows for st in p["stages"]]
+        output.emit(flat, fmt, [], all_keys=["pipeline", "default"] + STAGE_KEYS)
+        return
     if fmt != "table":
         output.emit(rows, fmt, [])
         return
@@ -80,7 +88,7 @@ def stage_list(pipeline: PipelineOpt = None, json_: JsonOpt = False, jsonl: Json
         p = refs.resolve(s, "pipeline", pipeline) if pipeline else refs.default_pipeline(s)
         rows = next(x for x in pipelines.summary(s) if x["id"] == p.id)["stages"]
         title = f"Stages of {p.name}"
-    output.emit(rows, fmt, STAGE_COLUMNS, title=title,
+    output.emit(rows, fmt, STAGE_COLUMNS, title=title, all_keys=STAGE_KEYS,
                 right={"position", "probability", "rot_days", "deals", "id"})
 
 

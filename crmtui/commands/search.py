@@ -5,7 +5,9 @@ from typing import Annotated, Optional
 import typer
 
 from crmtui.commands import output
-from crmtui.commands.common import JsonlOpt, JsonOpt, handle, store_session
+from crmtui.commands.common import CsvOpt, JsonlOpt, JsonOpt, handle, store_session
+
+HIT_KEYS = ["ref", "type", "id", "name", "detail", "rank"]
 
 
 @handle
@@ -13,20 +15,21 @@ def search(text: Annotated[list[str], typer.Argument(help="Words to find (prefix
            type_: Annotated[Optional[list[str]], typer.Option(
                "--type", "-t", help="Only these types: lead, contact, account, opp "
                "(repeatable)")] = None,
-           limit: Annotated[int, typer.Option("--limit", "-n", help="At most this many")] = 20,
-           json_: JsonOpt = False, jsonl: JsonlOpt = False):
+           limit: Annotated[int, typer.Option("--limit", "-n", min=1,
+                                              help="At most this many")] = 20,
+           json_: JsonOpt = False, jsonl: JsonlOpt = False, csv_: CsvOpt = False):
     """Search names, emails, companies, phones and notes; each hit shows its type and id."""
     from crmtui.domain.fields import entity_name
     from crmtui.domain.search import search_all
 
+    fmt = output.pick(json_, jsonl, csv_)
     types = tuple(entity_name(t) for t in type_) if type_ else None
     with store_session() as s:
         hits = [h.as_dict() for h in search_all(s, " ".join(text), limit=limit, types=types)]
-    fmt = output.pick(json_, jsonl)
     for hit in hits:
         hit["ref"] = f"{'opp' if hit['type'] == 'opportunity' else hit['type']}:{hit['id']}"
     output.emit(hits, fmt, [("ref", "Ref"), ("name", "Name"), ("detail", "Details")],
-                empty=f"Nothing matches {' '.join(text)!r}.")
+                empty=f"Nothing matches {' '.join(text)!r}.", all_keys=HIT_KEYS)
 
 
 def register(app: typer.Typer) -> None:

@@ -132,6 +132,9 @@ class Agenda:
 def agenda(s: Session, *, days: int = 7, owner: str | None = None,
            now: datetime | None = None) -> Agenda:
     """Open activities with a due date up to the end of the `days`-th local day from today."""
+    if days < 0:
+        raise Invalid(f"days: {days} is negative; give 0 (today only) or more", field="days",
+                      value=days)
     now = now or dates.local_now()
     today = now.date()
     start_today = dates.start_of_local_day(today)

@@ -123,3 +123,23 @@ def activity_target(obj, names: Names) -> str | None:
         if record_id is not None:
             return f"{ref}:{record_id} {names.name(ref, record_id) or ''}".rstrip()
     return None
+
+
+OPPORTUNITY_EXTRAS = ("status", "probability_override", "probability", "weighted_amount",
+                      "closed_at", "stage_entered_at", "last_activity_at", "stale",
+                      "stale_reasons", "overdue")
+LEAD_EXTRAS = ("converted_at", "converted_account_id", "converted_contact_id",
+               "converted_opportunity_id", "last_activity_at")
+ACTIVITY_EXTRAS = ("status", "on", "lead_id", "account_id", "contact_id", "opportunity_id")
+
+
+def keys(entity: str) -> list[str]:
+    """The keys of `record(...)` for a record type, in order: a CSV header when no row is
+    there to give one (a test keeps this in step with `record`)."""
+    out = ["id"] + (["name"] if entity in ("lead", "contact") else [])
+    for spec in FIELDS[entity]:
+        out += [f"{spec.name}_id", spec.name] if spec.kind == "ref" else [spec.name]
+    out += {"opportunity": OPPORTUNITY_EXTRAS, "lead": LEAD_EXTRAS,
+            "activity": ACTIVITY_EXTRAS}.get(entity, ())
+    out += ["created_at", "updated_at", "version", "extra"]
+    return list(dict.fromkeys(out))
