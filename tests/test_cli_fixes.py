@@ -337,3 +337,38 @@ def test_agenda_days_rule_is_in_the_domain(store):
 
     with pytest.raises(Invalid, match="negative"), store.read() as s:
         activities.agenda(s, days=-1)
+
+
+# -- 9. settings are checked when read ------------------------------------------------------
+
+@pytest.mark.parametrize("line, key, expected", [
+    ('stale_days = "abc"', "stale_days", "a whole number of days"),
+    ("stale_days = 0", "stale_days", "at least 1"),
+    ("stale_days = true", "stale_days", "a whole number"),
+    ("phone_region = 44", "phone_region", "two-letter region"),
+    ("user = 7", "user", "a user name"),
+    ('keys = "x"', "keys", "a table"),
+    ('currency = "euro"', "currency", "three-letter"),
+])
+def test_a_bad_setting_names_file_key_and_type(cli, store, crm_home, line, key, expected):
+    from crmtui import config
+
+    cli("opp", "add", "Deal")
+    (crm_home / "config.toml").write_text(line + "\n")
+    config.load.cache_clear()
+    result = cli("opp", "list", code=1)
+    assert "Traceback" not in result.stderr
+    assert str(crm_home / "config.toml") in result.stderr
+    assert f"{key} = " in result.stderr and expected in result.stderr
+    assert "write e.g." in result.stderr
+
+
+def test_good_settings_still_read(cli, store, crm_home):
+    from crmtui import config
+
+    (crm_home / "config.toml").write_text(
+        'user = "ada"\nstale_days = 3\nphone_region = "GB"\ncurrency = "EUR"\n'
+        '[keys]\n"board.win" = "W"\n[rates]\nEUR = 1.1\n[anything_else]\nx = 1\n')
+    config.load.cache_clear()
+    assert config.get("stale_days") == 3 and config.user() == "ada"
+    cli("opp", "list")
