@@ -354,6 +354,7 @@ def test_a_bad_setting_names_file_key_and_type(cli, store, crm_home, line, key, 
     from crmtui import config
 
     cli("opp", "add", "Deal")
+    crm_home.mkdir(parents=True, exist_ok=True)  # on PostgreSQL nothing made it yet
     (crm_home / "config.toml").write_text(line + "\n")
     config.load.cache_clear()
     result = cli("opp", "list", code=1)
@@ -366,6 +367,7 @@ def test_a_bad_setting_names_file_key_and_type(cli, store, crm_home, line, key, 
 def test_good_settings_still_read(cli, store, crm_home):
     from crmtui import config
 
+    crm_home.mkdir(parents=True, exist_ok=True)
     (crm_home / "config.toml").write_text(
         'user = "ada"\nstale_days = 3\nphone_region = "GB"\ncurrency = "EUR"\n'
         '[keys]\n"board.win" = "W"\n[rates]\nEUR = 1.1\n[anything_else]\nx = 1\n')
