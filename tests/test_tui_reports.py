@@ -91,3 +91,22 @@ def test_reports_read_like_the_cli_and_the_chart_fills_the_pane_on_first_visit(s
     assert "amount share" not in lost and "Of amount" in lost
     assert "100.0%" in lost and not re.search(r"\b0\.\d{2,4}\b", lost)  # shares as percents
     assert "has quotas" not in shown["attainment"] and "False" not in shown["attainment"]
+
+
+def test_a_wide_table_scrolls_but_the_chart_fits_the_pane(store):
+    async def go():
+        app = make_app(store)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press("9")
+            await settle(pilot)
+            output = app.screen.query_one("#output")
+            below = app.screen.query_one("#below")
+            pane = app.screen.query_one("#result")
+            return (output.size.width, below.size.width, pane.scrollable_content_region.width,
+                    screen_text(app))
+
+    table_w, chart_w, pane_w, shown = run(go())
+    assert table_w > pane_w  # the pipeline table is wider than an 80-column pane: it scrolls
+    assert chart_w <= pane_w
+    bars = [line for line in shown.splitlines() if "█" in line]
+    assert bars and all(re.search(r"█[▏▎▍▌▋▊▉]? +[\d,]+\.\d\d\b", line) for line in bars)

@@ -51,19 +51,21 @@ def parse_options(raw: dict[str, str], spec, clock: p.Clock):
     return Options(**kwargs)
 
 
-def render_result(name: str, result: dict) -> list:
+def render_result(name: str, result: dict) -> tuple[list, list]:
     """A report result as Rich renderables, laid out as `crm report` lays it out
-    (`reports.layout`: the same sections, columns, formats, totals and notes): the headline,
-    each table with its header and total row, then a bar chart of the main table's bar column
-    (drawn to whatever width the pane has when it paints)."""
+    (`reports.layout`: the same sections, columns, formats, totals and notes): the headline
+    and each table with its header and total row (they may be wider than the pane, which then
+    scrolls sideways); then a bar chart of the main table's bar column and the notes, which
+    take the width the pane has when it paints."""
     from crmtui.reports import layout
 
     parts: list = [Text(visible(layout.title(name, result)), style="bold")]
+    below: list = []
     empty = layout.empty(name, result)
     if empty:
-        parts.append(Text(visible(empty), style="dim"))
-        parts.extend(Text(visible(line), style="dim") for line in layout.notes(name, result))
-        return parts
+        below.append(Text(visible(empty), style="dim"))
+        below.extend(Text(visible(line), style="dim") for line in layout.notes(name, result))
+        return parts, below
     chart = None
     for section in layout.sections(name, result):
         if not section.rows:
@@ -74,12 +76,12 @@ def render_result(name: str, result: dict) -> list:
         if chart is None and bar is not None and section.main and len(section.rows) > 1:
             chart = _chart(section, bar)
     if chart is not None:
-        parts.append(chart)
+        below.append(chart)
     notes = layout.all_notes(name, result)
     if notes:
-        parts.append(Text(""))
-        parts.extend(Text(visible(line, multiline=True), style="dim") for line in notes)
-    return parts
+        below.append(Text(""))
+        below.extend(Text(visible(line, multiline=True), style="dim") for line in notes)
+    return parts, below
 
 
 def _table(section) -> Table:
@@ -254,6 +256,7 @@ class ReportsScreen(CrmScreen):
     }
     ReportsScreen #result:focus-within { border: round $accent; }
     ReportsScreen #output { width: 100%; }
+    ReportsScreen #below { width: 100%; }
     ReportsScreen.-narrow #reports { width: 20; }
     """
     BINDINGS = [
@@ -277,6 +280,7 @@ class ReportsScreen(CrmScreen):
                 yield Static("", id="about")
                 with ScrollableContainer(id="result"):
                     yield Static("", id="output")
+                    yield Static("", id="below")
         yield self.footer()
 
     def on_mount(self) -> None:
@@ -330,6 +334,7 @@ class ReportsScreen(CrmScreen):
                                    for k, v in given.items()), style="yellow")
         self.query_one("#about", Static).update(about)
         self.query_one("#output", Static).update(Text("running…", style="dim"))
+        self.query_one("#below", Static).update("")
         clock = self.crm.clock
 
         def run(s):
@@ -339,14 +344,15 @@ class ReportsScreen(CrmScreen):
             from rich.console import Group
             from rich.measure import Measurement
 
-            parts = render_result(spec.name, result)
+            parts, below = render_result(spec.name, result)
             console = self.app.console
             wide = console.options.update(width=2000)
             natural = max((Measurement.get(console, wide, part).maximum for part in parts
-                           if not isinstance(part, (Bars, Text))), default=0)
+                           if not isinstance(part, Text)), default=0)
             output = self.query_one("#output", Static)
             output.styles.min_width = natural  # wider than the pane: it scrolls sideways
             output.update(Group(*parts))
+            self.query_one("#below", Static).update(Group(*below))
             self.mark_loaded()
 
         self.read(run, done, group="report",
