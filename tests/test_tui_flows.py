@@ -797,6 +797,24 @@ def test_dashboard_tiles_jump_to_their_lists(store):
     assert rows and set(rows) <= stale
 
 
+def test_dashboard_arrows_move_between_tiles(store):
+    async def go():
+        app = make_app(store)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            seen = [app.focused.id]
+            for key in ("right", "l", "h", "left"):
+                await pilot.press(key)
+                seen.append(app.focused.id)
+            await pilot.press("l", "enter")  # the win-rate tile
+            await settle(pilot)
+            return seen, app.current_mode, app.screen.view_name
+
+    seen, mode, view = run(go())
+    assert seen == ["t-forecast", "t-winrate", "t-tasks", "t-winrate", "t-forecast"]
+    assert mode == "deals" and view == "Closed in the last 90 days"
+
+
 def test_win_rate_tile_opens_the_deals_closed_in_its_90_days(store):
     from datetime import timedelta
 

@@ -179,10 +179,10 @@ class DashboardScreen(CrmScreen):
     DashboardScreen #p-due { margin-right: 1; }
     """
     BINDINGS = [
-        Binding("right,l", "focus_next", "Next", show=False, id="dashboard.next"),
-        Binding("left,h", "focus_previous", "Previous", show=False, id="dashboard.previous"),
-        Binding("down,j", "focus_next", "Next", show=False, id="dashboard.down"),
-        Binding("up,k", "focus_previous", "Previous", show=False, id="dashboard.up"),
+        Binding("right,l", "app.focus_next", "Next", show=False, id="dashboard.next"),
+        Binding("left,h", "app.focus_previous", "Previous", show=False, id="dashboard.previous"),
+        Binding("down,j", "app.focus_next", "Next", show=False, id="dashboard.down"),
+        Binding("up,k", "app.focus_previous", "Previous", show=False, id="dashboard.up"),
         Binding("escape", "back", "Back", show=False, id="dashboard.back"),
     ]
 
