@@ -374,3 +374,47 @@ def test_good_settings_still_read(cli, store, crm_home):
     config.load.cache_clear()
     assert config.get("stale_days") == 3 and config.user() == "ada"
     cli("opp", "list")
+
+
+# -- 11. search ranking, the same on both backends ------------------------------------------
+
+def test_search_ranks_names_first_identically_on_both_backends(cli, store):
+    for name in ("Initech", "Initech Labs", "Initech Systems", "Initech Cloud",
+                 "Kramer Industries"):
+        cli("account", "add", name)
+    for i in range(10):
+        cli("opp", "add", f"Initech Labs: deal {i}", "--account", "Initech Labs")
+    for i in range(3):
+        cli("lead", "add", f"Pat Smith{i}", "--company", "Initech Labs")
+    cli("opp", "add", "Kramer Industries: renewal", "--account", "Kramer Industries")
+    cli("lead", "add", "Kim Kramer", "--company", "Industrial Kramer Inc")
+    cli("contact", "add", "Ivy Indigo", "--notes", "met at Kramer industries")
+
+    hits = cli.json("search", "initech labs")
+    assert (hits[0]["type"], hits[0]["name"]) == ("account", "Initech Labs")
+    assert [h["type"] for h in hits[1:11]] == ["opportunity"] * 10
+    assert [h["type"] for h in hits[11:]] == ["lead"] * 3       # only the company matched
+    assert [h["rank"] for h in hits] == list(range(1, len(hits) + 1))
+
+    hits = cli.json("search", "initech", "-n", "6")
+    assert [h["name"] for h in hits[:4]] == ["Initech", "Initech Labs", "Initech Cloud",
+                                             "Initech Systems"]
+    assert [h["type"] for h in hits[4:]] == ["opportunity", "opportunity"]
+
+    hits = cli.json("search", "kram", "ind")
+    assert [(h["type"], h["name"]) for h in hits] == [
+        ("account", "Kramer Industries"), ("opportunity", "Kramer Industries: renewal"),
+        ("lead", "Kim Kramer"), ("contact", "Ivy Indigo")]
+
+
+def test_search_sort_key_tiers():
+    from crmtui.domain.search import sort_key, words
+
+    q = words("Kram Ind")
+    none = ((), (), ())
+    keys = [sort_key("account", 9, "Kramer Industries", q, none),
+            sort_key("account", 1, "Industries of Kramer", q, none),
+            sort_key("lead", 2, "Kim Kramer", q, ((), ("Industrial",), ())),
+            sort_key("lead", 3, "Pat Smith", q, (("kramer@ind.example",), (), ()))]
+    assert sorted(keys) == keys
+    assert sort_key("account", 5, "Crème Brûlée", words("creme brulee"), none)[0] == 0

@@ -9,6 +9,11 @@ first migration). Every word typed is a prefix (`ada lov` finds "Ada Lovelace");
 must match; digits typed with separators also match as one number, so `555-1234` finds
 "+1 555 1234". Ranking is FTS5's bm25 with the name weighted highest, then email/domain,
 then company/phone/title, then notes.
+
+These scores differ between the backends, so `ranked` only picks each type's best
+candidates: the order a user sees is decided by `crmtui.domain.search` from the records
+themselves (exact name, then name prefix, then name words, then other columns), the same
+on both.
 """
 
 from __future__ import annotations
