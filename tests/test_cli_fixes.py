@@ -418,3 +418,33 @@ def test_search_sort_key_tiers():
             sort_key("lead", 3, "Pat Smith", q, (("kramer@ind.example",), (), ()))]
     assert sorted(keys) == keys
     assert sort_key("account", 5, "Crème Brûlée", words("creme brulee"), none)[0] == 0
+
+
+# -- 13. history source of automatic lead moves; reopen is for disqualified leads ---------
+
+def test_logging_on_a_new_lead_records_the_caller_s_source(cli, store):
+    from crmtui.domain import activities
+
+    cli("lead", "add", "Ada Lovelace")
+    cli("activity", "log", "call", "--on", "lead:1", "--subject", "Intro")
+    cli("lead", "add", "Grace Hopper")
+    with store.write() as s:
+        activities.add(s, "call", "From the app", on="lead:2", source="app")
+    with store.read() as s:
+        sources = {row.record_id: row.source for row in s.scalars(select(ChangeLog).where(
+            ChangeLog.entity == "lead", ChangeLog.field == "status"))}
+    assert sources == {1: "cli", 2: "app"}
+    assert get(store, Lead, 1).status == "working"
+
+
+def test_reopen_is_for_disqualified_leads(cli, store):
+    cli("lead", "add", "Ada Lovelace")
+    result = cli("lead", "reopen", "1", code=1)
+    assert "is new, not disqualified" in result.stderr and "crm lead work 1" in result.stderr
+    lead = get(store, Lead, 1)
+    assert lead.status == "new" and lead.version == 1
+    cli("lead", "work", "1")
+    assert "is working, not disqualified" in cli("lead", "reopen", "1", code=1).stderr
+    cli("lead", "disqualify", "1", "--reason", "no budget")
+    cli("lead", "reopen", "1")
+    assert get(store, Lead, 1).status == "working"

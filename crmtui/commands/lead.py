@@ -18,12 +18,16 @@ IfVersion = Annotated[Optional[int], typer.Option("--if-version",
                       help="Refuse unless the lead is still at this version")]
 
 
-def _status(ref: str, to: str, reason: str | None, if_version: int | None, json_: bool) -> None:
+def _status(ref: str, to: str, reason: str | None, if_version: int | None, json_: bool,
+            *, reopen: bool = False) -> None:
     from crmtui.domain import leads, records, refs
 
     with store_session(write=True) as s:
         lead = refs.resolve(s, "lead", ref)
-        lead = leads.set_status(s, lead.id, to, reason=reason, expected_version=if_version)
+        if reopen:
+            lead = leads.reopen(s, lead.id, expected_version=if_version)
+        else:
+            lead = leads.set_status(s, lead.id, to, reason=reason, expected_version=if_version)
         record = records.to_dict(s, "lead", lead)
     if json_:
         output.write(output.dumps(record))
@@ -48,7 +52,7 @@ def disqualify(ref: Ref,
 @app.command("reopen", help="Reopen a disqualified lead (back to working).")
 @handle
 def reopen(ref: Ref, if_version: IfVersion = None, json_: JsonOpt = False):
-    _status(ref, "working", None, if_version, json_)
+    _status(ref, "working", None, if_version, json_, reopen=True)
 
 
 @app.command("work", help="Mark a lead as being worked on.")

@@ -1,8 +1,9 @@
 """Leads: status flow, score, and (in `conversion`) turning a lead into customer records.
 
 Status flow: new -> working -> qualified -> converted, or disqualified (with a reason) from
-any open status; a disqualified lead can be reopened (back to working). A converted lead is
-final. Logging an activity on a new lead moves it to working.
+any open status; a disqualified lead can be reopened (back to working; `reopen` refuses any
+other lead). A converted lead is final. Logging an activity on a new lead moves it to
+working, recorded in the history with the source of the activity (cli, app, import).
 
 Score (0-100), stored on the lead and recomputed whenever one of its inputs changes (its
 fields, or an activity logged/removed on it) -- never on read:
@@ -94,6 +95,19 @@ def set_status(s: Session, lead_id: int, to: str, *, reason: str | None = None,
     elif lead.disqualify_reason:
         cols["disqualify_reason"] = None
     return records.apply(s, "lead", lead, cols, source=source)
+
+
+def reopen(s: Session, lead_id: int, *, expected_version: int | None = None,
+           source: str = "cli") -> Lead:
+    """A disqualified lead back to working; any other lead is refused, saying what to do."""
+    lead = refs.get(s, "lead", lead_id)
+    if lead.status in OPEN:
+        name = f"{lead.first_name} {lead.last_name}".strip()
+        hint = (f"to work on it, use `crm lead work {lead.id}`" if lead.status == "new"
+                else None)
+        raise Invalid(f"lead {lead.id} ({name}) is {lead.status}, not disqualified; only a "
+                      "disqualified lead can be reopened", hint=hint)
+    return set_status(s, lead_id, "working", expected_version=expected_version, source=source)
 
 
 def check_transition(lead: Lead, to: str) -> None:
