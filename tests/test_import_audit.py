@@ -221,3 +221,121 @@ def test_import_default_owner_is_that_of_crm_add(cli, store, tmp_path, monkeypat
     monkeypatch.setenv("CRMTUI_USER", "ALAN")
     cli("import", "leads", path, "--match", "none")
     assert all_of(store, Lead)[-1].owner == "alan"
+
+
+# -- 3: Pipedrive deals: won/lost time columns, status, deal created ---------------------------
+
+PIPEDRIVE = (
+    "Deal - Title,Deal - Organization,Deal - Value,Deal - Currency,Deal - Stage,Deal - Status,"
+    "Deal - Deal created,Deal - Won time,Deal - Lost time,Deal - Lost reason,"
+    "Deal - Expected close date\n"
+    "Big one,Acme,1000,EUR,Negotiation,won,2024-01-10 09:00:00,2024-03-01 12:00:00,,,2024-03-01\n"
+    "Lost one,Acme,500,EUR,Proposal,lost,2024-01-11 09:00:00,,2024-02-01 15:00:00,Price,"
+    "2024-02-15\n"
+    "Open one,Acme,700,EUR,Proposal,open,2024-01-12 09:00:00,,,,2024-12-15\n")
+
+
+def test_pipedrive_deal_export_imports_with_status_and_close_times(cli, store, tmp_path):
+    path = tmp_path / "pd.csv"
+    path.write_text(PIPEDRIVE)
+    out = cli.json("import", "opportunities", path, "--create-missing")
+    assert out["mapping"]["Deal - Won time"] == out["mapping"]["Deal - Lost time"] == "closed_at"
+    assert out["mapping"]["Deal - Deal created"] == "created_at"
+    deals = cli.json("opp", "list")
+    got = {d["name"]: (d["stage"], d["created_at"], d["closed_at"], d["lost_reason"])
+           for d in deals}
+    assert got == {
+        "Big one": ("Won", "2024-01-10T09:00:00Z", "2024-03-01T12:00:00Z", None),
+        "Lost one": ("Lost", "2024-01-11T09:00:00Z", "2024-02-01T15:00:00Z", "Price"),
+        "Open one": ("Proposal", "2024-01-12T09:00:00Z", None, None)}
+    assert {d["name"]: d["extra"].get("stage_before_close") for d in deals} == \
+        {"Big one": "Negotiation", "Lost one": "Proposal", "Open one": None}
+
+
+def test_deal_status_and_lost_reason_must_agree_with_the_stage(cli, store, tmp_path):
+    path = tmp_path / "d.csv"
+    path.write_text("Name,Account,Stage,Status,Lost Reason\n"
+                    "A,Acme,Won,lost,\n"
+                    "B,Acme,Proposal,,Too dear\n"
+                    "C,Acme,,lost,Too dear\n")
+    out = json.loads(cli("import", "opportunities", path, "--create-missing", "--json",
+                         code=1).stdout)
+    errors = {e["line"]: e for e in out["errors"]}
+    assert sorted(errors) == [2, 3]
+    assert "status says lost but the stage (Won) is a won stage" in errors[2]["reason"]
+    assert errors[3]["column"] == "Lost Reason" and "not lost" in errors[3]["reason"]
+    cli("import", "opportunities", path, "--create-missing", "--on-error", "skip",
+        "--rejects", tmp_path / "r.csv", code=1)
+    assert [(d["name"], d["stage"]) for d in cli.json("opp", "list")] == [("C", "Lost")]
+
+
+# -- 7: deals without a name column match on the derived name; files without keys warn --------
+
+def test_deals_without_a_name_column_reimport_idempotently(cli, store, tmp_path):
+    path = tmp_path / "d.csv"
+    path.write_text("Account Name,Deal Stage,Amount,Close Date\n"
+                    "Acme,Proposal,100,2024-06-30\nGlobex,Proposal,200,2024-06-30\n")
+    out = cli.json("import", "opportunities", path, "--create-missing")
+    assert out["inserted"] == 2 and out["match"] == ["name+account"]
+    out = json.loads(cli("import", "opportunities", path, "--json", code=1).stdout)
+    assert "name+account matches existing opportunity" in out["errors"][0]["reason"]
+    assert out["errors"][0]["column"] == "Account Name"
+    out = cli.json("import", "opportunities", path, "--on-conflict", "update")
+    assert (out["inserted"], out["unchanged"]) == (0, 2)
+    assert cli.json("import", "opportunities", path, "--on-conflict", "skip")["skipped"] == 2
+    path.write_text("Account Name,Deal Stage,Amount,Close Date\n"
+                    "Initech,Proposal,100,2024-06-30\ninitech,Proposal,200,2024-06-15\n")
+    out = json.loads(cli("import", "opportunities", path, "--create-missing", "--json",
+                         code=1).stdout)
+    error = out["errors"][0]
+    assert (error["line"], error["column"]) == (3, "Account Name")
+    assert "same name+account as line 2" in error["reason"] and "name column" in error["reason"]
+    assert len(all_of(store, Opportunity)) == 2
+
+
+def test_a_file_without_match_columns_warns(cli, store, tmp_path):
+    path = tmp_path / "l.csv"
+    path.write_text("First Name,Company\nAda,Engines\n")
+    result = cli("import", "leads", path, "--dry-run")
+    assert "re-importing this file will add the rows" in " ".join(result.stderr.split())
+    out = cli.json("import", "leads", path)
+    assert any("no column to match on" in n for n in out["notes"])
+    assert cli.json("import", "leads", path, "--match", "none")["notes"] == []
+
+
+# -- 14, 15: messages say what is wrong, with the file's own text -----------------------------
+
+def test_messages_quote_the_file_and_name_the_problem(cli, store, tmp_path):
+    path = tmp_path / "l.csv"
+    path.write_text("First Name,Email,Created\nA,a@x.com,2024-02-30\nB,b@x.com,2099-01-01\n"
+                    "C,c@x.com,2024-01-01\nD,C@x.com,2024-01-01\n")
+    out = json.loads(cli("import", "leads", path, "--json", code=1).stdout)
+    got = [(e["line"], e["column"], e["value"], e["reason"]) for e in out["errors"]]
+    assert got == [(2, "Created", "2024-02-30", "'2024-02-30' is not a valid date"),
+                   (3, "Created", "2099-01-01", "created_at is in the future"),
+                   (5, "Email", "C@x.com", "same email as line 4 of this file")]
+    path = tmp_path / "d.json"
+    path.write_text('[{"name": "D", "account": "Acme", "amount": 1e3}]')
+    out = json.loads(cli("import", "opportunities", path, "--create-missing", "--json",
+                         code=1).stdout)
+    assert out["errors"][0]["value"] == "1e3"
+
+
+# -- 20: JSON values keep their types in extra ------------------------------------------------
+
+def test_json_extra_values_keep_their_types(cli, store, tmp_path):
+    path = tmp_path / "l.json"
+    path.write_text('[{"first_name": "A", "email": "a@x.com", "n": 1, "flag": true, '
+                    '"list": [1, "a"], "f": 1.5, "obj": {"k": [1, 2]}, "tags": ["x", "y"], '
+                    '"extra": {"deep": 2.5, "s": "text", "none": null}}]')
+    cli("import", "leads", path)
+    lead = all_of(store, Lead)[0]
+    assert lead.extra == {"n": 1, "flag": True, "list": [1, "a"], "f": 1.5,
+                          "obj": {"k": [1, 2]}, "deep": 2.5, "s": "text"}
+    assert lead.tags == "x,y"
+    out = cli.json("import", "leads", path, "--on-conflict", "update")
+    assert (out["updated"], out["unchanged"]) == (0, 1)
+    jsonl = tmp_path / "l.jsonl"
+    jsonl.write_text('{"first_name": "B", "email": "b@x.com", "n": 2, "flag": false}\n')
+    cli("import", "leads", jsonl)
+    assert all_of(store, Lead)[1].extra == {"n": 2, "flag": False}

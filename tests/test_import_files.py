@@ -108,7 +108,7 @@ def test_json_array_jsonl_and_stdin(cli, store, tmp_path):
     out = cli.json("import", "leads", "-", input=lines + "\n")
     assert out["format"] == "jsonl" and out["inserted"] == 2 and out["file"] == "<stdin>"
     rows = leads(store)
-    assert rows[0].extra == {"shoe": "42"} and rows[1].extra == {"Favourite": "blue"}
+    assert rows[0].extra == {"shoe": 42} and rows[1].extra == {"Favourite": "blue"}
     assert [r.first_name for r in rows] == ["Ada", "Grace", "Alan", "Edsger"]
 
 

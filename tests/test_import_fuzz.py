@@ -531,7 +531,7 @@ def test_a_row_updating_a_record_claims_its_keys_for_the_rest_of_the_file(cli, t
         before = snapshot(store_db)
         result, out = _import(cli, path, entity, "--on-conflict", "update")
         assert out["status"] == "failed"
-        assert out["errors"] == [{"line": 3, "column": None, "value": None,
+        assert out["errors"] == [{"line": 3, "column": "External ID", "value": "E3",
                                   "reason": "same external_id as line 2 of this file"}]
         assert snapshot(store_db) == before
         result, out = _import(cli, path, entity, "--on-conflict", "update", "--on-error", "skip")

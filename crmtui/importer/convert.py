@@ -166,6 +166,8 @@ class DateColumn:
         m = NUMERIC_DATE.match(text)
         if m:
             found = numeric_candidates(m)
+            if not found:  # 2024-02-30, 31/31/2024: no reading is a date
+                raise Invalid(f"{text!r} is not a valid date")
             if "ymd" in found:
                 chosen = found["ymd"]
             else:

@@ -38,7 +38,10 @@ IMPORT_ONLY: dict[str, tuple[FieldSpec, ...]] = {
     "lead": (_spec("name", "fullname"), _spec("created_at", "datetime")),
     "contact": (_spec("name", "fullname"), _spec("created_at", "datetime")),
     "account": (_spec("created_at", "datetime"),),
-    "opportunity": (_spec("created_at", "datetime"), _spec("closed_at", "datetime")),
+    "opportunity": (_spec("created_at", "datetime"), _spec("closed_at", "datetime"),
+                    # open/won/lost (Pipedrive's "Deal - Status"): the stage when none says so
+                    _spec("status", "choice", choices=("open", "won", "lost"),
+                          column="_deal_status")),
     "activity": (
         _spec("created_at", "datetime"),
         _spec("on", "target"),
@@ -50,13 +53,17 @@ IMPORT_ONLY: dict[str, tuple[FieldSpec, ...]] = {
     ),
 }
 
+# Fields that several columns may feed at once, complementary (Pipedrive's "Deal - Won
+# time" and "Deal - Lost time"): a row takes the first non-empty one, in column order.
+MERGED = {"opportunity": ("closed_at",)}
+
 # Export columns crmtui computes: ignored on import.
 COMPUTED = {
     "lead": ("score", "converted_at", "converted_account_id", "converted_contact_id",
              "converted_opportunity_id", "last_activity_at"),
     "account": (),
     "contact": (),
-    "opportunity": ("status", "weighted_amount", "stage_entered_at", "last_activity_at",
+    "opportunity": ("weighted_amount", "stage_entered_at", "last_activity_at",
                     "stale", "stale_reasons", "overdue", "pipeline_id", "stage_id"),
     "activity": ("lead_id", "account_id", "contact_id", "opportunity_id"),
 }
@@ -144,7 +151,11 @@ ALIASES: dict[str, dict[str, str]] = {
         "lost_reason": "lost reason|closed lost reason|reason lost|loss reason|"
                        "deal - lost reason|closed lost reason detail",
         "closed_at": "closed at|closed date|date closed|won time|lost time|close time|"
-                     "closed on|deal - won time|deal - lost time",
+                     "closed on|deal - won time|deal - lost time|deal closed on|"
+                     "deal - deal closed on|deal - close time",
+        "created_at": _COMMON["created_at"] + "|deal created|deal - deal created|"
+                      "deal - created|deal create date|deal - add time",
+        "status": "status|deal status|deal - status|opportunity status",
         "owner": "opportunity owner|deal owner|deal - owner|" + _COMMON["owner"],
         "external_id": "external id|opportunity id|deal id|record id|crm id|source id|"
                        "deal - id"},
@@ -226,7 +237,7 @@ class Plan:
             if target is None:
                 target = _automatic(self.entity, src, table)
             if target and target not in ("-",) and not target.startswith(EXTRA_PREFIX) \
-                    and target in taken:
+                    and target in taken and target not in MERGED.get(self.entity, ()):
                 target = EXTRA_PREFIX + src
             self._record(src, target)
             if target and not target.startswith(EXTRA_PREFIX) and target != "-":
@@ -328,6 +339,14 @@ def plan(entity: str, header: list[str], maps: dict[str, str], *, source: str = 
         contenders.sort()
         best = contenders[0][0]
         tied = [header[i] for rank, i in contenders if rank == best]
+        if len(tied) > 1 and name in MERGED.get(entity, ()):
+            for rank, i in contenders:  # complementary columns: the first non-empty counts
+                if rank == best:
+                    decided[i] = name
+                else:
+                    decided[i] = EXTRA_PREFIX + header[i]
+                    reasons[i] = f"{name} comes from {', '.join(map(repr, tied))}"
+            continue
         if len(tied) > 1:
             raise Invalid(
                 f"columns {' and '.join(repr(t) for t in tied)} both map to {name}",

@@ -301,7 +301,7 @@ class JsonRows(Rows):
         super().__init__(inp)
         self.header = []
         self.index: dict[str, int] = {}
-        self.decoder = json.JSONDecoder(parse_float=Decimal)
+        self.decoder = json.JSONDecoder(parse_float=_RawNumber)
         self.items = self._lines() if lines else self._array()
 
     def __next__(self):
@@ -459,18 +459,53 @@ def _flatten(obj: dict) -> Iterator[tuple[str, str]]:
             yield key, _cell(value)
 
 
+class _RawNumber(str):
+    """A JSON number with a fraction or exponent, as the file writes it (`1e3`, `12.50`)."""
+
+
+class JsonValue(str):
+    """A JSON value other than a string, as the text of a cell (what fields are read from:
+    `true`, `12.50`, `a,b` for a list); `.value` is the value itself, which `extra` keeps
+    (1 stays a number, true a boolean, a list a list)."""
+
+    value: object
+
+    def __new__(cls, text: str, value: object) -> "JsonValue":
+        out = super().__new__(cls, text)
+        out.value = value
+        return out
+
+
+def _plain(value):
+    """A decoded JSON value with its numbers as Python numbers (for `extra`)."""
+    if isinstance(value, _RawNumber):
+        number = Decimal(value)
+        if number == number.to_integral_value() and "e" not in value.lower() \
+                and "." not in value:
+            return int(number)
+        return float(number) if number.is_finite() else str(value)
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
 def _cell(value) -> str:
     if value is None:
         return ""
+    if isinstance(value, _RawNumber):
+        return JsonValue(str.__str__(value), _plain(value))
     if isinstance(value, str):
         return value
     if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, Decimal)):
-        return str(value)
-    if isinstance(value, list) and all(isinstance(v, (str, int, Decimal)) for v in value):
-        return ",".join(str(v) for v in value)
-    return json.dumps(value, ensure_ascii=False, default=str)
+        return JsonValue("true" if value else "false", value)
+    if isinstance(value, int):
+        return JsonValue(str(value), value)
+    if isinstance(value, list) and all(isinstance(v, (str, int)) and not isinstance(v, bool)
+                                       for v in value):
+        return JsonValue(",".join(str(v) for v in value), _plain(value))
+    return JsonValue(json.dumps(_plain(value), ensure_ascii=False, default=str), _plain(value))
 
 
 # -- detection ---------------------------------------------------------------------------------

@@ -24,10 +24,12 @@ from crmtui.errors import CrmError
 from crmtui.importer import convert
 from crmtui.importer.mapping import EXTRA_PREFIX, Plan, import_fields
 from crmtui.importer.options import ImportOptions, Problem, StopImport
+from crmtui.importer.readers import JsonValue
 from crmtui.textsafe import unneutralise
 
 FUTURE_SLACK = timedelta(days=1)
 CLOSE_MOMENT = "_close_moment"  # a deal's close date with its time of day (not a column)
+DEAL_STATUS = "_deal_status"  # a deal's status column (open/won/lost; not a column either)
 
 
 class Row:
@@ -271,7 +273,7 @@ class RowBuilder:
             batch.bad(k, None, None, f"the row has {n} values but the header has {width} "
                                      "columns (an unquoted delimiter or line break?)")
         for i, src, how, spec, conv in self.steps:
-            self._column(batch, src, how, spec, conv, texts[i])
+            self._column(batch, src, how, spec, conv, texts[i], i)
         self._row_rules(batch)
         return batch
 
@@ -294,18 +296,22 @@ class RowBuilder:
             texts = [t.replace("\x00", "").strip() if "\x00" in t else t for t in texts]
         return texts
 
-    def _column(self, batch: Batch, src: str, how: str, spec, conv, texts: list[str]) -> None:
+    def _column(self, batch: Batch, src: str, how: str, spec, conv, texts: list[str],
+                index: int) -> None:
         n = batch.n
         if how == "extra":
             if batch.extra is None:
                 batch.extra = [None] * n
             extra = batch.extra
+            cells = batch.cells
             for k, text in enumerate(texts):
                 if text:
+                    raw = cells[k][index]
+                    value = raw.value if type(raw) is JsonValue else text  # JSON keeps types
                     if extra[k] is None:
-                        extra[k] = {spec: text}
+                        extra[k] = {spec: value}
                     else:
-                        extra[k][spec] = text
+                        extra[k][spec] = value
         elif how == "ref":
             batch.refs[spec.name] = [t or None for t in texts]
         elif how == "fullname":
@@ -330,8 +336,11 @@ class RowBuilder:
         else:
             out = [None] * n
             name = spec.name
+            before = batch.cols.get(spec.col)  # an earlier column feeds it too (MERGED)
             for k, text in enumerate(texts):
-                if text:
+                if before is not None and (before[k] is not None or batch.texts[spec.col][k]):
+                    out[k] = before[k]
+                elif text:
                     try:
                         out[k] = conv(text)
                     except StopImport:
@@ -339,7 +348,8 @@ class RowBuilder:
                     except CrmError as exc:
                         batch.bad(k, src, text, reason_of(exc, name, text))
             batch.cols[spec.col] = out
-            batch.texts[spec.col] = texts
+            batch.texts[spec.col] = texts if before is None else \
+                [a or b for a, b in zip(batch.texts[spec.col], texts)]
 
     def _row_rules(self, batch: Batch) -> None:
         cols, problems = batch.cols, batch.problems
@@ -350,8 +360,8 @@ class RowBuilder:
             if given and max(given) > limit:  # (checked row by row only when one is late)
                 for k, value in enumerate(created):
                     if value is not None and value > limit:
-                        batch.bad(k, self.plan.column_of("created_at"), value.isoformat(),
-                                  "created_at is in the future")
+                        batch.bad(k, self.plan.column_of("created_at"),
+                                  batch.texts["created_at"][k], "created_at is in the future")
         entity = self.entity
         empty = [None] * batch.n
         if entity in ("lead", "contact"):

@@ -45,7 +45,7 @@ from crmtui.importer.options import ImportOptions, Summary
 from crmtui.importer.readers import Input, parse_delimiter
 from crmtui.importer.references import References
 from crmtui.importer.rows import (
-    CLOSE_MOMENT, FUTURE_SLACK, Batch, ColumnView, Row, RowBuilder, clean_cell, reason_of,
+    CLOSE_MOMENT, DEAL_STATUS, FUTURE_SLACK, Batch, ColumnView, Row, RowBuilder, clean_cell, reason_of,
 )
 from crmtui.paths import open_private
 from crmtui.store import bulk
@@ -78,8 +78,12 @@ def run(store: Store, options: ImportOptions, *, stdin=None,
     committed = False
     try:
         plan = mapping.plan(options.entity, list(inp.header), options.maps, source=inp.name)
-        keys = matching.keys_for(options.entity, options.match, plan.fields())
+        keys = matching.keys_for(options.entity, options.match, _matchable(plan))
         summary.match = [k.label for k in keys]
+        if not keys and options.match is None:
+            summary.notes.append(
+                f"no column to match on ({', '.join(matching.DEFAULTS[options.entity])}): "
+                "re-importing this file will add the rows again")
         _describe_plan(summary, plan)
         if on_plan:
             on_plan(inp, plan, keys)
@@ -354,6 +358,7 @@ class Job:
             if not raw:
                 if self.entity == "opportunity":
                     row.cols["pipeline_id"] = refs.pipeline(None)
+                    self._deal_status(row)
                 continue
             for name in ("account", "contact", "lead", "opportunity"):
                 if name in raw:
@@ -364,6 +369,8 @@ class Job:
                         row.bad(self.plan.column_of(name), raw[name], reason_of(exc, name))
             if self.entity == "opportunity":
                 self._resolve_stage(row, raw)
+                if "pipeline_id" in row.cols:
+                    self._deal_status(row)
             elif self.entity == "activity":
                 self._resolve_on(row, raw)
 
@@ -384,6 +391,38 @@ class Job:
                 row.given.add("stage_id")
             except CrmError as exc:
                 row.bad(self.plan.column_of("stage"), raw["stage"], reason_of(exc, "stage"))
+
+    def _deal_status(self, row: Row) -> None:
+        """A status column (open/won/lost): a won or lost deal whose stage column names an
+        open stage (the stage it was in when it closed, as Pipedrive exports it) or none
+        goes to its pipeline's won/lost stage (the open stage is kept in extra as
+        `stage_before_close`); a stage of another kind than the status is refused."""
+        cols = row.cols
+        status = cols.pop(DEAL_STATUS, None)
+        row.given.discard(DEAL_STATUS)
+        if status is None:
+            return
+        pipeline_id = cols["pipeline_id"]
+        stage_id = cols.get("stage_id")
+        stage = self.refs.stage_by_id(pipeline_id, stage_id) if stage_id else None
+        if stage is not None and stage.kind == status:
+            return
+        column = self.plan.column_of("status")
+        if stage is not None and stage.kind != "open":
+            row.bad(column, self._cell(row, column), f"the status says {status} but the "
+                    f"stage ({stage.name}) is a {stage.kind} stage")
+            return
+        if status == "open":
+            return
+        target = next((st for st in self.refs.stages(pipeline_id) if st.kind == status), None)
+        if target is None:
+            row.bad(column, self._cell(row, column), f"the deal's pipeline has no {status} "
+                    "stage (add one with `crm stage add NAME --kind " + status + "`)")
+            return
+        if stage is not None:
+            row.extra["stage_before_close"] = stage.name
+        cols["stage_id"] = target.id
+        row.given.add("stage_id")
 
     def _resolve_on(self, row: Row, raw: dict) -> None:
         cols = row.cols
@@ -527,6 +566,13 @@ class Job:
                     f"closed_at is set but the stage ({stage.name if stage else 'the first'}) "
                     "is open")
             return
+        elif cols.get("lost_reason"):
+            column = self.plan.column_of("lost_reason")
+            row.bad(column, self._cell(row, column),
+                    f"lost_reason is set but the deal is not lost (its stage, "
+                    f"{stage.name if stage else 'the first'}, is open): give its lost stage in "
+                    "the stage column, or a status column saying lost")
+            return
         else:
             cols["stage_entered_at"] = created
         cols["created_at"] = created
@@ -572,7 +618,8 @@ class Job:
         if status is not None and "done_at" in cols:
             row.given.add("done_at")
         if cols.get("done_at") and cols["done_at"] > utcnow() + FUTURE_SLACK:
-            row.bad(self.plan.column_of("done_at"), dates.iso(cols["done_at"]),
+            column = self.plan.column_of("done_at") if "done_at" in row.given else None
+            row.bad(column, self._cell(row, column) or dates.iso(cols["done_at"]),
                     "done_at is in the future")
 
     # -- matching ----------------------------------------------------------------------------
@@ -616,7 +663,8 @@ class Job:
                 if len(existing) > 1:
                     key = keys[k]
                     ids = ", ".join(str(m["id"]) for m in existing[:10])
-                    batch.bad(i, self.plan.column_of(key.parts[0].field), _show(value),
+                    column, shown = self._key_shown(batch, i, key.label)
+                    batch.bad(i, column, shown or _show(value),
                               f"{key.label} matches {len(existing)} {self.entity}s (ids {ids}); "
                               "match on another field with --match")
                     break
@@ -632,7 +680,13 @@ class Job:
                     break
             if duplicate:
                 label, line = duplicate
-                batch.bad(i, None, None, f"same {label} as line {line} of this file")
+                column, shown = self._key_shown(batch, i, label)
+                derived = " (the deal's name is derived from its account and close date: " \
+                    "add a name column to tell them apart)" if "name" in label and \
+                    self.plan.column_of("name") is None and self.entity == "opportunity" \
+                    else ""
+                batch.bad(i, column, shown, f"same {label} as line {line} of this file"
+                          + derived)
             elif len(hits) > 1 and i not in batch.problems:
                 detail = " but ".join(f"{label} matches {self.entity} {rid}"
                                       for rid, label in hits.items())
@@ -662,8 +716,8 @@ class Job:
                               for m in ms if m["id"] == rid)
                 updates.append((i, record))
             else:
-                batch.bad(i, self.plan.column_of(keys[0].parts[0].field) if label ==
-                          keys[0].label else None, None,
+                column, shown = self._key_shown(batch, i, label)
+                batch.bad(i, column, shown,
                           f"{label} matches existing {self.entity} {rid} (use --on-conflict "
                           "update or skip)")
                 matched.pop(rid, None)
@@ -673,6 +727,29 @@ class Job:
             for f, vals in zip(self.filters, values):
                 f.add([vals[i] for i in written])
         return inserts, updates
+
+    def _key_shown(self, batch: Batch, i: int, label: str) -> tuple[str | None, str | None]:
+        """The column(s) and the file's text of key `label` in row i (for messages)."""
+        key = next((k for k in self.keys if k.label == label), None)
+        if key is None:
+            return None, None
+        columns, texts = [], []
+        for part in key.parts:
+            fields = ("first_name", "last_name") if part.how == "fullname" else (part.field,)
+            for name in fields:
+                column = self.plan.column_of(name)
+                if column is None and part.how == "fullname":
+                    column = self.plan.column_of("name")
+                if column is not None and column not in columns:
+                    columns.append(column)
+                    try:
+                        texts.append(clean_cell(batch.cells[i][self.plan.header.index(column)],
+                                                self.csv_like))
+                    except IndexError:
+                        texts.append("")
+                elif column is None and batch.cols.get(part.col):
+                    texts.append(str(batch.cols[part.col][i]))
+        return " + ".join(columns) or None, " + ".join(t for t in texts if t) or None
 
     def _key_values(self, batch: Batch) -> tuple[list, list | None]:
         """Each key's value per row, and those to look up in the store (None: not known
@@ -967,7 +1044,8 @@ class Job:
             shown = list(cells[:width]) + [""] * (width - len(cells))
             writer.writerow(shown + [reason, line] + list(cells[width:]))
         else:
-            obj = {h: c for h, c in zip(self.plan.header, cells) if c != ""}
+            obj = {h: getattr(c, "value", c) for h, c in zip(self.plan.header, cells)
+                   if c != ""}
             obj.update({"_reason": reason, "_line": line})
             fh.write(json.dumps(obj, ensure_ascii=False) + "\n")
 
@@ -981,6 +1059,15 @@ class Job:
                     pass
                 self.summary.rejects_file = None
             self.rejects = None
+
+
+def _matchable(plan: mapping.Plan) -> set[str]:
+    """The fields rows will have when they are matched: the mapped ones, and a deal's name
+    derived from its account when the file has no name column (`Job._deal_name`)."""
+    fields = plan.fields()
+    if plan.entity == "opportunity" and "name" not in fields and "account" in fields:
+        fields = fields | {"name"}
+    return fields
 
 
 def _with_hint(exc: CrmError, field_name: str) -> str:
