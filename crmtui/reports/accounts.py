@@ -64,11 +64,11 @@ def compute(s: Session, options: ReportOptions | None = None) -> dict:
     for currency, n, minor in s.execute(
             select(o.currency, func.count(), func.sum(o.amount_minor))
             .where(*scope, or_(is_won, is_open)).group_by(o.currency)):
-        if ctx.factor(currency) is None:
+        if currency not in ctx.rates:  # as stored: `included` below is matched the same way
             ctx.exclude(currency, n, minor)
         elif n:
-            present.append((currency or base.DEFAULT_CURRENCY).upper())
-    present = sorted(set(present))
+            present.append(currency)
+    present.sort()
     factors = [ctx.factor(cur) for cur in present]
 
     def per_currency(condition, prefix):
