@@ -448,3 +448,75 @@ def test_reopen_is_for_disqualified_leads(cli, store):
     cli("lead", "disqualify", "1", "--reason", "no budget")
     cli("lead", "reopen", "1")
     assert get(store, Lead, 1).status == "working"
+
+
+# -- 14. cosmetics: words, show like lists, domains, converted leads, demo seeds ------------
+
+def test_plurals_and_articles():
+    from crmtui.domain.words import a, count, plural
+
+    assert [plural(w) for w in ("activity", "opportunity", "lead", "account", "batch")] == [
+        "activities", "opportunities", "leads", "accounts", "batches"]
+    assert count(1, "activity") == "1 activity" and count(1204, "lead") == "1,204 leads"
+    assert (a("opportunity"), a("lead"), a("account"), a("user")) == (
+        "an opportunity", "a lead", "an account", "a user")
+
+
+def test_help_and_notes_use_proper_plurals(cli, store, monkeypatch):
+    assert "List activities" in cli("activity", "--help").stdout
+    assert "Add an opportunity" in cli("opp", "--help").stdout
+    monkeypatch.setenv("CRMTUI_USER", "ada")
+    cli("user", "add", "ada")
+    assert "showing ada's opportunities" in cli("opp", "list").stderr
+
+
+def test_show_formats_amounts_and_times_like_lists(cli, store, monkeypatch):
+    cli("account", "add", "Acme", "--revenue", "2500000")
+    cli("opp", "add", "Big", "--account", "Acme", "--amount", "120095", "--close-date",
+        "2020-01-01")
+    shown = cli("opp", "show", "Big").stdout
+    assert "120,095.00 USD" in shown and "12,009.50 USD" in shown
+    assert "120095.00" not in shown
+    assert "T" not in "".join(line for line in shown.splitlines() if "Stage entered" in line)
+    listed = cli("opp", "list").stdout
+    assert "Flags" in listed and "overdue" in listed
+    account = cli("account", "show", "Acme").stdout
+    assert "2,500,000.00" in account and "Flags" in account
+    cli("opp", "lose", "Big", "--reason", "price")
+    account = cli("account", "show", "Acme").stdout
+    assert "Z" not in "".join(line for line in account.splitlines() if "Lost" in line)
+
+
+@pytest.mark.parametrize("typed", ["www.acme.com", "https://www.Acme.com/path", "ACME.com",
+                                   "sales@acme.com", "http://acme.com:8080/"])
+def test_account_domains_are_normalised_on_write(cli, store, typed):
+    from crmtui.store.models import Account
+
+    cli("account", "add", "Acme", "--domain", typed)
+    assert get(store, Account, 1).domain == "acme.com"
+    cli("account", "edit", "1", "--domain", "WWW.Example.org")
+    assert get(store, Account, 1).domain == "example.org"
+    assert "not a web domain" in cli("account", "edit", "1", "--domain", "acme", code=1).stderr
+    assert records.normalise_domain("https://www.Acme.com/path") == "acme.com"
+
+
+def test_a_converted_lead_shows_what_it_became(cli, store):
+    cli("lead", "add", "Bob Smith", "--company", "Smithy", "--email", "bob@smithy.com")
+    cli("lead", "convert", "1", "--amount", "10")
+    shown = cli("lead", "show", "1").stdout
+    assert "Became" in shown and "account 1 (Smithy)" in shown and "contact 1 (Bob Smith)" in shown
+    assert "opportunity 1" in shown
+    became = cli.json("lead", "show", "1")["converted_into"]
+    assert [(b["type"], b["id"]) for b in became] == [("account", 1), ("contact", 1),
+                                                      ("opportunity", 1)]
+
+
+def test_demo_says_when_the_store_was_built_with_another_seed(cli, another_store):
+    target = another_store()
+    cli("--db", target, "demo", "--rows", "20", "--seed", "3", "--no-open")
+    assert "seed 3" in cli("--db", target, "demo", "--no-open").stderr      # plain reuse
+    cli("--db", target, "demo", "--seed", "3", "--rows", "20", "--no-open")
+    result = cli("--db", target, "demo", "--seed", "7", "--no-open", code=1)
+    assert "built with seed 3 and 20 leads" in result.stderr and "--reset" in result.stderr
+    assert "built with seed 3" in cli("--db", target, "demo", "--rows", "30", "--no-open",
+                                      code=1).stderr

@@ -21,18 +21,19 @@ Owner = Annotated[Optional[str], typer.Option("--owner", help="Owner (default: y
 
 
 def add_activity(kind: str, subject: str, on, body, due, owner, done, json_: bool) -> None:
-    from crmtui.domain import activities, records
+    from crmtui.domain import activities, dates, records
 
     activities.check_kind(kind)
     body = read_text_arg(body)
     with store_session(write=True) as s:
         act = activities.add(s, kind, subject, on=on, body=body, due=due, owner=owner, done=done)
         record = records.to_dict(s, "activity", act)
+        due_local = dates.human(act.due_at)
     if json_:
         output.write(output.dumps(record))
     else:
         output.write(str(record["id"]))
-        state = "done" if record["done_at"] else f"due {record['due']}" if record["due"] else "open"
+        state = "done" if record["done_at"] else f"due {due_local}" if record["due"] else "open"
         output.note(f"added {kind} {record['id']}: {subject} ({state})")
 
 

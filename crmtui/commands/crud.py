@@ -30,7 +30,7 @@ TABLE_COLUMNS = {
                 ("title", "Title"), ("owner", "Owner")],
     "opportunity": [("id", "ID"), ("name", "Name"), ("account", "Account"), ("stage", "Stage"),
                     ("amount_display", "Amount"), ("close_date", "Close"), ("owner", "Owner"),
-                    ("flags", "")],
+                    ("flags", "Flags")],
     "activity": [("id", "ID"), ("kind", "Kind"), ("subject", "Subject"), ("on", "On"),
                  ("due_display", "Due"), ("status", "Status"), ("owner", "Owner")],
 }
@@ -224,6 +224,10 @@ def show_command(app: typer.Typer, entity: str) -> None:
             obj = refs.resolve(s, entity, ref)
             record = records.to_dict(s, entity, obj)
             extras = related.for_record(s, entity, obj)
+            if entity == "lead" and obj.status == "converted":
+                from crmtui.domain.leads import converted_into
+
+                extras["converted_into"] = converted_into(s, obj)
         if json_:
             output.write(output.dumps({**record, **extras}))
             return

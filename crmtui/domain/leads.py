@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from crmtui.domain import refs
 from crmtui.errors import Conflict, Invalid
-from crmtui.store.models import Activity, Lead, utcnow
+from crmtui.store.models import TABLES_BY_ENTITY, Activity, Lead, utcnow
 
 OPEN = ("new", "working", "qualified")
 TRANSITIONS = {
@@ -127,6 +127,21 @@ def check_transition(lead: Lead, to: str) -> None:
             hint=f"reopen it first: `crm lead reopen {lead.id}`")
     raise Invalid(f"lead {lead.id} cannot go from {lead.status} to {to}",
                   hint="allowed next: " + ", ".join(TRANSITIONS[lead.status]))
+
+
+def converted_into(s: Session, lead: Lead) -> list[dict]:
+    """What a converted lead became: [{"type", "id", "name"}] for its account, contact and
+    deal (a record deleted since is left out: its link was cleared)."""
+    out = []
+    for entity, record_id in (("account", lead.converted_account_id),
+                              ("contact", lead.converted_contact_id),
+                              ("opportunity", lead.converted_opportunity_id)):
+        if record_id is None:
+            continue
+        obj = s.get(TABLES_BY_ENTITY[entity], record_id)
+        if obj is not None:
+            out.append({"type": entity, "id": record_id, "name": refs.display_name(obj)})
+    return out
 
 
 def _converted_links(lead: Lead) -> str | None:

@@ -82,6 +82,16 @@ def coerce(s: Session, spec: FieldSpec, raw: object, *, pipeline_id: int | None 
     raise AssertionError(f"unknown field kind {kind}")
 
 
+def normalise_domain(raw: str) -> str:
+    """An account's domain as stored: `https://www.Acme.com/path`, `www.acme.com` or
+    `sales@acme.com` -> `acme.com` (the CLI, the app and imports all store it so)."""
+    domain = values.domain_of(raw)
+    if not domain or "." not in domain or any(ch.isspace() for ch in domain):
+        raise Invalid(f"domain: {raw!r} is not a web domain", field="domain", value=raw,
+                      hint="write it like example.com")
+    return domain
+
+
 def required_error(spec: FieldSpec, raw: object = None) -> Invalid:
     """A required field left empty (on add) or cleared (on edit): what to do instead."""
     return Invalid(f"{spec.name} is required and cannot be empty", field=spec.name, value=raw,
@@ -108,6 +118,8 @@ def build(s: Session, entity: str, raw: dict[str, object], *, current=None) -> d
         cols[spec.col] = coerce(s, spec, value)
         if cols[spec.col] is None and entity in ("lead", "contact") and spec.name in NAME_PARTS:
             cols[spec.col] = ""
+        elif entity == "account" and spec.name == "domain" and cols[spec.col] is not None:
+            cols[spec.col] = normalise_domain(cols[spec.col])
     if entity == "opportunity":
         pipeline_id = cols.get("pipeline_id") or (current.pipeline_id if current else None)
         if pending_stage:
