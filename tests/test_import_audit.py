@@ -339,3 +339,61 @@ def test_json_extra_values_keep_their_types(cli, store, tmp_path):
     jsonl.write_text('{"first_name": "B", "email": "b@x.com", "n": 2, "flag": false}\n')
     cli("import", "leads", jsonl)
     assert all_of(store, Lead)[1].extra == {"n": 2, "flag": False}
+
+
+# -- 4: amounts written with a currency -------------------------------------------------------
+
+def test_parse_money_currency_recognises_signs_and_codes():
+    from decimal import Decimal
+
+    from crmtui.domain import values
+    from crmtui.errors import Invalid
+
+    cases = {"1234 EUR": ("1234", "EUR"), "£12": ("12", "GBP"), "¥1000": ("1000", "JPY"),
+             "CHF 99.95": ("99.95", "CHF"), "EUR 100": ("100", "EUR"), "US$5": ("5", "USD"),
+             "$1,234.56": ("1234.56", "USD"), "1,234.56": ("1234.56", None)}
+    for text, (amount, code) in cases.items():
+        number, mark = values.parse_money_currency(text)
+        assert number == Decimal(amount) and (mark.code if mark else None) == code, text
+        assert values.parse_money(text) == Decimal(amount)
+    _, dollar = values.parse_money_currency("$5")
+    assert values.settle_currency("amount", "$5", dollar, "CAD") == "CAD"
+    with pytest.raises(Invalid, match="is in € .* but the currency is USD"):
+        values.settle_currency("amount", "€5", values.parse_money_currency("€5")[1], "USD")
+    with pytest.raises(Invalid):
+        values.parse_money_currency("EUR 5 USD")
+
+
+def test_amount_currency_sets_or_must_match_the_deal_currency(cli, store, tmp_path):
+    path = tmp_path / "d.csv"
+    path.write_text("Name,Account,Amount,Currency\nA,Acme,1234 EUR,\nB,Acme,£12,\n"
+                    "C,Acme,¥1000,\nD,Acme,CHF 99.95,\nE,Acme,EUR 100,\nF,Acme,$5,CAD\n"
+                    "G,Acme,€5,USD\nH,Acme,5,GBP\n")
+    out = json.loads(cli("import", "opportunities", path, "--create-missing", "--json",
+                         code=1).stdout)
+    assert [(e["line"], e["column"], e["value"]) for e in out["errors"]] == \
+        [(8, "Amount", "€5")]
+    assert "'Currency' column is USD" in out["errors"][0]["reason"]
+    cli("import", "opportunities", path, "--create-missing", "--on-error", "skip",
+        "--rejects", tmp_path / "r.csv", code=1)
+    got = {d["name"]: (d["amount"], d["currency"]) for d in cli.json("opp", "list")}
+    assert got == {"A": ("1234.00", "EUR"), "B": ("12.00", "GBP"), "C": ("1000.00", "JPY"),
+                   "D": ("99.95", "CHF"), "E": ("100.00", "EUR"), "F": ("5.00", "CAD"),
+                   "H": ("5.00", "GBP")}
+    path.write_text("Name,Account,Amount\nA,Acme,1234 EUR\n")
+    out = cli.json("import", "opportunities", path, "--on-conflict", "update")
+    assert out["unchanged"] == 1
+
+
+def test_cli_amount_with_a_currency(cli, store):
+    cli("account", "add", "Acme")
+    cli("opp", "add", "X1", "--account", "Acme", "--amount", "€100")
+    result = cli("opp", "add", "X2", "--account", "Acme", "--amount", "€100", "--currency",
+                 "USD", code=1)
+    assert "is in €" in result.stderr
+    cli("opp", "add", "X3", "--account", "Acme", "--amount", "$100", "--currency", "CAD")
+    got = {d["name"]: (d["amount"], d["currency"]) for d in cli.json("opp", "list")}
+    assert got == {"X1": ("100.00", "EUR"), "X3": ("100.00", "CAD")}
+    assert "--currency EUR" in cli("opp", "edit", "2", "--amount", "€7", code=1).stderr
+    cli("opp", "edit", "2", "--amount", "$7")
+    assert cli.json("opp", "show", "2")["currency"] == "CAD"

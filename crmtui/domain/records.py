@@ -120,6 +120,8 @@ def build(s: Session, entity: str, raw: dict[str, object], *, current=None) -> d
             cols[spec.col] = ""
         elif entity == "account" and spec.name == "domain" and cols[spec.col] is not None:
             cols[spec.col] = normalise_domain(cols[spec.col])
+    if entity == "opportunity" and "amount" in raw:
+        _amount_currency(raw["amount"], cols, current)
     if entity == "opportunity":
         pipeline_id = cols.get("pipeline_id") or (current.pipeline_id if current else None)
         if pending_stage:
@@ -128,6 +130,26 @@ def build(s: Session, entity: str, raw: dict[str, object], *, current=None) -> d
     elif pending_stage:
         raise AssertionError("only opportunities have a stage")
     return cols
+
+
+def _amount_currency(amount: object, cols: dict, current) -> None:
+    """An amount written with a currency (`€100`, `100 EUR`) sets a new deal's currency, and
+    must agree with the currency given beside it (or, editing, the deal's own)."""
+    if amount is None or isinstance(amount, str) and not amount.strip():
+        return
+    _number, mark = values.parse_money_currency(amount, "amount")
+    if mark is None:
+        return
+    given = cols.get("currency")
+    if given is None and current is not None:
+        try:
+            values.settle_currency("amount", amount, mark, current.currency)
+        except Invalid as exc:
+            raise Invalid(exc.message, field="amount", value=amount,
+                          hint=f"give --currency {mark.code} to change the deal's currency") \
+                from None
+        return
+    cols["currency"] = values.settle_currency("amount", amount, mark, given)
 
 
 def _text(value: Any) -> str | None:

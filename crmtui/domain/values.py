@@ -8,6 +8,7 @@ the value and what would be accepted.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
@@ -34,19 +35,71 @@ def clean_text(value: object) -> str | None:
     return text or None
 
 
+# Currency signs -> the ISO codes they may stand for; the first is meant when nothing else
+# says (a `$` amount on a CAD deal is fine; a `€` amount on a USD deal is not).
+_SIGN_CODES = {
+    "$": ("USD", "CAD", "AUD", "NZD", "SGD", "HKD", "MXN", "ARS", "CLP", "COP", "TWD"),
+    "US$": ("USD",), "C$": ("CAD",), "CA$": ("CAD",), "A$": ("AUD",), "AU$": ("AUD",),
+    "NZ$": ("NZD",), "HK$": ("HKD",), "S$": ("SGD",), "R$": ("BRL",), "MX$": ("MXN",),
+    "€": ("EUR",), "£": ("GBP", "EGP", "GIP", "FKP"), "¥": ("JPY", "CNY"), "₹": ("INR",),
+    "₩": ("KRW",), "₽": ("RUB",), "₺": ("TRY",), "฿": ("THB",), "₫": ("VND",),
+    "₪": ("ILS",), "₦": ("NGN",), "₴": ("UAH",),
+}
+_MARK = "|".join(re.escape(k) for k in sorted(_SIGN_CODES, key=len, reverse=True))
+_MONEY_PARTS = re.compile(rf"^(?:(?P<code>[A-Za-z]{{3}})\s*|(?P<sign>{_MARK})\s*)?"
+                          rf"(?P<core>.*?)"
+                          rf"(?:\s*(?P<code2>[A-Za-z]{{3}})|\s*(?P<sign2>{_MARK}))?$")
+
+
+@dataclass(frozen=True)
+class MoneyCurrency:
+    """The currency an amount was written in: `written` as typed, `codes` what it may mean
+    (the first when nothing else says)."""
+
+    written: str
+    codes: tuple[str, ...]
+
+    @property
+    def code(self) -> str:
+        return self.codes[0]
+
+
 def parse_money(value: object, field: str = "amount", *, decimal_comma: bool = False) -> Decimal:
     """`1234.56`, `1,234.56`, `$1,234.56`, `1234`, `USD 1,234` (or `1.234,56` with decimal_comma).
 
     Exact: never goes through float. Negative amounts and more than two decimals are refused.
+    The currency sign or code, if any, is left out (`parse_money_currency` returns it).
     """
+    return parse_money_currency(value, field, decimal_comma=decimal_comma)[0]
+
+
+def parse_money_currency(value: object, field: str = "amount", *,
+                         decimal_comma: bool = False) -> tuple[Decimal, MoneyCurrency | None]:
+    """`parse_money`, and the currency the amount is written in (`€12`, `1234 EUR`,
+    `CHF 99.95`, `US$5`), None when it names none. `settle_currency` reconciles it with a
+    currency given beside it."""
+    mark = None
     if isinstance(value, Decimal):
         number = value
     elif isinstance(value, int) and not isinstance(value, bool):
         number = Decimal(value)
     else:
         text = str(value).strip().replace("\u00a0", " ")
-        core = text.strip(_CURRENCY_SIGNS + " ")
-        core = re.sub(r"^[A-Z]{3}\s*|\s*[A-Z]{3}$", "", core).strip(_CURRENCY_SIGNS + " ")
+        parts = _MONEY_PARTS.match(text)
+        core = text
+        if parts is not None and (parts["code"] or parts["sign"] or parts["code2"]
+                                  or parts["sign2"]):
+            marks = [m for m in (parts["code"], parts["sign"], parts["code2"], parts["sign2"])
+                     if m]
+            found = [_mark(m) for m in marks]
+            if len(found) == 2 and (found[0] is None or found[1] is None or
+                                    not set(found[0].codes) & set(found[1].codes)):
+                raise _bad(field, value, "an amount in one currency")
+            if all(found):
+                core = parts["core"]
+                mark = found[0] if len(found) == 1 or len(found[0].codes) <= len(
+                    found[1].codes) else found[1]
+        core = core.strip()
         if decimal_comma:
             if not re.fullmatch(r"-?\d{1,3}(\.\d{3})*(,\d+)?|-?\d+(,\d+)?", core):
                 raise _bad(field, value, "an amount like 1.234,56")
@@ -68,7 +121,33 @@ def parse_money(value: object, field: str = "amount", *, decimal_comma: bool = F
         raise _bad(field, value, f"an amount of at most {_MONEY_MAX:,}")
     if number != number.quantize(Decimal("0.01")):
         raise _bad(field, value, "at most two decimal places")
-    return number
+    return number, mark
+
+
+def _mark(text: str) -> MoneyCurrency | None:
+    codes = _SIGN_CODES.get(text)
+    if codes is not None:
+        return MoneyCurrency(text, codes)
+    if _CURRENCY_RE.fullmatch(text):  # ISO codes in capitals only: `1e3` is no currency
+        return MoneyCurrency(text, (text,))
+    return None
+
+
+def settle_currency(field: str, value: object, mark: MoneyCurrency | None,
+                    currency: str | None, *, currency_label: str = "currency") -> str | None:
+    """The currency of an amount written as `value` (its sign or code: `mark`) given
+    `currency` beside it: the amount's own when nothing is given, the given one when the
+    amount's sign allows it (`$` and CAD), else Invalid naming both."""
+    if mark is None:
+        return currency
+    if currency is None:
+        return mark.code
+    if currency.upper() in mark.codes:
+        return currency.upper()
+    raise Invalid(f"{field}: {value!r} is in {mark.written}"
+                  + (f" ({'/'.join(mark.codes)})" if mark.codes != (mark.written,) else "")
+                  + f" but the {currency_label} is {currency}", field=field, value=value,
+                  hint="give the amount without a currency sign, or make them agree")
 
 
 def to_minor(amount: Decimal) -> int:

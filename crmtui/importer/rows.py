@@ -240,6 +240,10 @@ class RowBuilder:
                 self.steps.append((i, src, "ref", spec, None))
             elif spec.kind == "fullname":
                 self.steps.append((i, src, "fullname", spec, None))
+            elif self.entity == "opportunity" and spec.name == "amount":
+                comma = self.options.decimal_comma
+                self.steps.append((i, src, "money", spec, lambda v: values.parse_money_currency(
+                    v, "amount", decimal_comma=comma)))
             else:
                 conv = convert.make(spec, decimal_comma=self.options.decimal_comma)
                 self.steps.append((i, src, "value", spec, conv))
@@ -272,8 +276,11 @@ class RowBuilder:
         for k, n in surplus.items():
             batch.bad(k, None, None, f"the row has {n} values but the header has {width} "
                                      "columns (an unquoted delimiter or line break?)")
+        self.pending_marks = None
         for i, src, how, spec, conv in self.steps:
             self._column(batch, src, how, spec, conv, texts[i], i)
+        if self.pending_marks is not None:
+            self._amount_currency(batch, *self.pending_marks)
         self._row_rules(batch)
         return batch
 
@@ -324,6 +331,25 @@ class RowBuilder:
         elif conv is None:
             batch.cols[spec.col] = [t or None for t in texts]
             batch.texts[spec.col] = texts
+        elif how == "money":  # a deal's amount, and the currency it is written in
+            out = [None] * n
+            marks = None
+            for k, text in enumerate(texts):
+                if text:
+                    try:
+                        number, mark = conv(text)
+                    except CrmError as exc:
+                        batch.bad(k, src, text, reason_of(exc, spec.name, text))
+                        continue
+                    out[k] = values.to_minor(number)
+                    if mark is not None:
+                        if marks is None:
+                            marks = [None] * n
+                        marks[k] = mark
+            batch.cols[spec.col] = out
+            batch.texts[spec.col] = texts
+            if marks is not None:  # settled once every column is read (`build`)
+                self.pending_marks = (src, texts, marks)
         elif how == "moment":  # a second reading of a column read just before: no problems
             out = [None] * n
             for k, text in enumerate(texts):
@@ -350,6 +376,26 @@ class RowBuilder:
             batch.cols[spec.col] = out
             batch.texts[spec.col] = texts if before is None else \
                 [a or b for a, b in zip(batch.texts[spec.col], texts)]
+
+    def _amount_currency(self, batch: Batch, src: str, texts: list, marks: list) -> None:
+        """Amounts written with a currency (`1234 EUR`, `£12`): the deal's currency when the
+        file gives none; a currency column that disagrees is a problem naming both."""
+        column = self.plan.column_of("currency")
+        given = batch.cols.get("currency") or [None] * batch.n
+        currency = list(given)
+        for k, mark in enumerate(marks):
+            if mark is None:
+                continue
+            try:
+                currency[k] = values.settle_currency(
+                    "amount", texts[k], mark, given[k],
+                    currency_label=f"{column!r} column" if column else "currency")
+            except CrmError as exc:
+                batch.bad(k, src, texts[k], reason_of(exc, "amount", texts[k]))
+                continue
+            if given[k] is None:
+                batch.more_given.setdefault(k, set()).add("currency")
+        batch.cols["currency"] = currency
 
     def _row_rules(self, batch: Batch) -> None:
         cols, problems = batch.cols, batch.problems
