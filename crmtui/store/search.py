@@ -51,8 +51,8 @@ def fts_query(user_text: str) -> str:
 
 def _check(entity: str) -> None:
     if entity not in SEARCHABLE:
-        raise Invalid(f"{entity}s are not searchable", hint="search leads, contacts, accounts "
-                                                             "or opportunities")
+        raise Invalid(f"{entity} records are not searchable",
+                      hint="search leads, contacts, accounts or opportunities")
 
 
 def ts_query(user_text: str) -> str:
