@@ -599,10 +599,12 @@ def test_a_long_bulk_change_shows_how_far_it_got(store, monkeypatch):
             await pilot.press("enter")
             seen = []
             bar = app.screen.query_one("TopBar")
-            for _ in range(400):
+            started = False
+            for _ in range(1500):  # until the change ran and its progress went away
                 await pilot.pause(0.02)
                 seen.append(bar.render().plain)
-                if not app.busy and seen[-1].find("…") < 0:
+                started = started or "assigning" in seen[-1]
+                if started and not app.busy and seen[-1].find("…") < 0:
                     break
             await settle(pilot)
             return marked, seen
