@@ -13,12 +13,13 @@ HIT_KEYS = ["ref", "type", "id", "name", "detail", "rank"]
 @handle
 def search(text: Annotated[list[str], typer.Argument(help="Words to find (prefixes match)")],
            type_: Annotated[Optional[list[str]], typer.Option(
-               "--type", "-t", help="Only these types: lead, contact, account, opp "
-               "(repeatable)")] = None,
+               "--type", "-t", help="Only these types: lead, contact, account, opp, "
+               "activity (repeatable)")] = None,
            limit: Annotated[int, typer.Option("--limit", "-n", min=1,
                                               help="At most this many")] = 20,
            json_: JsonOpt = False, jsonl: JsonlOpt = False, csv_: CsvOpt = False):
-    """Search names, emails, companies, phones and notes; each hit shows its type and id."""
+    """Search names, emails, companies, phones, notes and activities (subject and body);
+    each hit shows its type and id."""
     from crmtui.domain.fields import entity_name
     from crmtui.domain.search import search_all
 

@@ -134,7 +134,7 @@ FILTERS = {
     "opportunity": ("owner", "status", "stage", "pipeline", "account", "search", "since",
                     "tag", "stale", "overdue", "closing_before", "closing_after",
                     "closed_after", "closed_before"),
-    "activity": ("kind", "owner", "status", "on", "since", "due_before"),
+    "activity": ("kind", "owner", "status", "on", "search", "since", "due_before"),
 }
 
 # Entity names as users type them on the command line and in `--on kind:ref`.

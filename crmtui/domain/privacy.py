@@ -382,7 +382,7 @@ def erase(s: Session, target: str, *, source: str = "cli") -> dict:
     s.flush()
     from crmtui.store import search
 
-    search.purge_deleted_terms(s, ("lead", "contact", "account", "opportunity"))
+    search.purge_deleted_terms(s, search.SEARCHABLE)
     return {"leads": len(person.leads), "contacts": len(person.contacts),
             "activities": len(acts), "accounts_renamed": len(around.accounts),
             "opportunities_renamed": len(renamed["opportunity"]),

@@ -1,4 +1,4 @@
-"""Finding anything: leads, contacts, accounts and deals in one ranked list.
+"""Finding anything: leads, contacts, accounts, deals and activities in one ranked list.
 
 Each type's matches come from its full-text index (crmtui.store.search: every word typed is
 a prefix, all words must match); the index's own score (bm25 on SQLite, ts_rank on
@@ -11,10 +11,10 @@ here, in Python, from the records themselves, so it is the same on both backends
 3. every word typed begins some word of the name, in any order;
 4. some words typed begin words of the name, the rest matched elsewhere;
 5. only other columns matched (email or domain; then company, account, phone, title, city
-   or next step; then notes).
+   or next step; then notes; an activity's subject is its name, its body the other column).
 Within 1-4 a name closer in length to what was typed comes first (the account "Initech
 Labs" before the deal "Initech Labs: new business"); within 4-5 the better column; then
-accounts, contacts, leads, deals; then the lower id. `Hit.rank` is the 1-based place.
+accounts, contacts, leads, deals, activities; then the lower id. `Hit.rank` is the 1-based place.
 """
 
 from __future__ import annotations
@@ -51,6 +51,13 @@ def _detail(entity: str, obj, names: Names) -> str:
         parts = [names.name("account", obj.account_id), obj.email, obj.phone]
     elif entity == "account":
         parts = [obj.domain, obj.city, obj.industry]
+    elif entity == "activity":
+        on = next(((kind, rid) for kind, rid in (
+            ("opportunity", obj.opportunity_id), ("lead", obj.lead_id),
+            ("contact", obj.contact_id), ("account", obj.account_id)) if rid), None)
+        when = obj.done_at or obj.due_at or obj.created_at
+        parts = [obj.kind, names.name(*on) if on else None,
+                 when.date().isoformat() if when else None]
     else:
         stage = names.obj("stage", obj.stage_id)
         parts = [names.name("account", obj.account_id), stage.name if stage else None,
@@ -59,7 +66,7 @@ def _detail(entity: str, obj, names: Names) -> str:
 
 
 POOL = 100  # candidates per type taken from the index (more when a larger limit asks)
-TYPE_ORDER = {"account": 0, "contact": 1, "lead": 2, "opportunity": 3}
+TYPE_ORDER = {"account": 0, "contact": 1, "lead": 2, "opportunity": 3, "activity": 4}
 _WORDS = re.compile(r"\w+", re.UNICODE)
 
 
@@ -80,6 +87,8 @@ def _other_columns(entity: str, obj, names: Names) -> tuple[tuple, ...]:
         return ((obj.email,), (obj.phone, obj.title), (obj.notes,))
     if entity == "account":
         return ((obj.domain, obj.website), (obj.phone, obj.city), (obj.notes,))
+    if entity == "activity":
+        return ((obj.body,),)
     return ((names.name("account", obj.account_id),), (obj.next_step,), (obj.notes,))
 
 

@@ -16,7 +16,6 @@ from textual.containers import Horizontal
 from textual.widgets import Input, Static
 
 from crmtui.domain import browse, savedfilters
-from crmtui.domain.fields import FILTERS
 from crmtui.domain.listing import SORTS
 from crmtui.screens import present as p
 from crmtui.screens import rows as rowmod
@@ -37,6 +36,7 @@ SEARCH_HINT = {
     "account": "search accounts: name, domain, city, phone, notes",
     "contact": "search contacts: name, email, phone, title, notes",
     "opportunity": "search deals: name, next step, notes",
+    "activity": "search activities: subject, body",
 }
 
 
@@ -76,9 +76,6 @@ class ListScreen(CrmScreen):
 
     BINDINGS = [
         Binding("slash", "focus_search", "Search", id="list.search"),
-        # lists without a search index (activities): `/` opens the filters instead, so what
-        # is typed next lands in a field, not on the list's keys
-        Binding("slash", "filters", "Filter", id="list.search_filters", show=False),
         Binding("f", "filters", "Filter", id="list.filter"),
         Binding("v", "views", "Views", id="list.views"),
         Binding("s", "sort", "Sort", id="list.sort"),
@@ -118,11 +115,7 @@ class ListScreen(CrmScreen):
         yield self.top_bar()
         with Horizontal(id="filterbar"):
             yield Static("/", classes="prompt")
-            if self.searchable:
-                yield Input(placeholder=SEARCH_HINT[self.entity], id="search")
-            else:
-                yield Input(placeholder="activities have no text search yet: / or f filters them",
-                            id="search", disabled=True)
+            yield Input(placeholder=SEARCH_HINT[self.entity], id="search")
             yield Static("", id="chips")
         table = VirtualTable(rowmod.COLUMNS[self.entity], empty=rowmod.EMPTY[self.entity][0],
                              id="table")
@@ -141,8 +134,6 @@ class ListScreen(CrmScreen):
         self.load()
 
     def check_action(self, action: str, parameters) -> bool | None:
-        if action == "focus_search":
-            return self.searchable  # False: not in the footer, and `/` opens the filters
         if action == "bulk_stage":
             return self.entity == "opportunity"
         if action in ("complete", "snooze"):
@@ -156,13 +147,9 @@ class ListScreen(CrmScreen):
         out = savedfilters.resolve(self.filters, today=self.crm.clock.today())
         if self.crm.mine and not self.team and not out.get("owner"):
             out["owner"] = self.crm.mine
-        if has_words(self.search_text) and self.searchable:
+        if has_words(self.search_text):
             out["search"] = self.search_text
         return out
-
-    @property
-    def searchable(self) -> bool:
-        return "search" in FILTERS[self.entity]
 
     def apply(self, *, filters: dict | None = None, sort: str | None = None,
               descending: bool | None = None, view: str | None = "") -> None:

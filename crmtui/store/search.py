@@ -1,4 +1,4 @@
-"""Full-text search over leads, contacts, accounts and opportunities.
+"""Full-text search over leads, contacts, accounts, opportunities and activities.
 
 PostgreSQL: a `search_vec` tsvector column per table (trigger-maintained, GIN-indexed,
 'simple' configuration, punctuation split like FTS5) queried with prefix terms `word:*`
@@ -26,12 +26,13 @@ from sqlalchemy.sql import ColumnElement
 
 from crmtui.errors import Invalid
 
-SEARCHABLE = ("lead", "contact", "account", "opportunity")
+SEARCHABLE = ("lead", "contact", "account", "opportunity", "activity")
 WEIGHTS = {
     "lead": "10.0, 5.0, 3.0, 3.0, 1.0",
     "contact": "10.0, 5.0, 3.0, 3.0, 1.0",
     "account": "10.0, 5.0, 3.0, 2.0, 1.0",
     "opportunity": "10.0, 5.0, 2.0, 1.0",
+    "activity": "10.0, 1.0",  # subject, body (migration 0005)
 }
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -52,7 +53,7 @@ def fts_query(user_text: str) -> str:
 def _check(entity: str) -> None:
     if entity not in SEARCHABLE:
         raise Invalid(f"{entity} records are not searchable",
-                      hint="search leads, contacts, accounts or opportunities")
+                      hint="search leads, contacts, accounts, opportunities or activities")
 
 
 def ts_query(user_text: str) -> str:

@@ -16,6 +16,7 @@ SECONDARY = (
     "list.delete", "list.stage", "list.tag", "list.owner", "list.sort", "list.views",
     "table.mark", "board.new", "board.prev", "agenda.horizon",
     "record.snooze", "record.email", "record.back", "record.note", "record.call",
+    "app.help",  # `?` is the last to go: it is also in the palette
 )
 
 
