@@ -397,3 +397,151 @@ def test_cli_amount_with_a_currency(cli, store):
     assert "--currency EUR" in cli("opp", "edit", "2", "--amount", "€7", code=1).stderr
     cli("opp", "edit", "2", "--amount", "$7")
     assert cli.json("opp", "show", "2")["currency"] == "CAD"
+
+
+# -- 10, 18: other CRMs' lead statuses, and the domain's status rules ------------------------
+
+def test_salesforce_and_hubspot_lead_statuses(cli, store, tmp_path):
+    cli("account", "add", "Acme")
+    path = tmp_path / "sf.csv"
+    path.write_text("First Name,Email,Lead Status,Converted Account,Lifecycle Stage\n"
+                    "A,a@x.com,Open - Not Contacted,,subscriber\n"
+                    "B,b@x.com,Working - Contacted,,lead\n"
+                    "C,c@x.com,Closed - Converted,Acme,customer\n"
+                    "D,d@x.com,Closed - Not Converted,,other\n"
+                    "E,e@x.com,In Progress,,\n"
+                    "F,f@x.com,Bad Timing,,\n")
+    out = cli.json("import", "leads", path)
+    assert out["mapping"]["Lead Status"] == "status"
+    assert "Lifecycle Stage" in out["extra_columns"]
+    got = [(lead.status, lead.disqualify_reason, lead.converted_account_id,
+            (lead.extra or {}).get("Lifecycle Stage")) for lead in all_of(store, Lead)]
+    assert got == [("new", None, None, "subscriber"), ("working", None, None, "lead"),
+                   ("converted", None, 1, "customer"),
+                   ("disqualified", "Closed - Not Converted (imported status)", None, "other"),
+                   ("working", None, None, None),
+                   ("disqualified", "Bad Timing (imported status)", None, None)]
+    assert all_of(store, Lead)[2].converted_at is not None
+    path.write_text("First Name,Email,Lead Status\nG,g@x.com,Maybe later\n")
+    out = json.loads(cli("import", "leads", path, "--json", code=1).stdout)
+    assert "--map 'Lead Status=extra'" in out["errors"][0]["reason"]
+
+
+def test_lead_status_rules_of_the_domain(cli, store, tmp_path):
+    path = tmp_path / "l.csv"
+    path.write_text("First Name,Email,Status,Disqualify Reason\n"
+                    "A,a@x.com,disqualified,\n"
+                    "B,b@x.com,converted,\n"
+                    "C,c@x.com,new,No budget\n"
+                    "D,d@x.com,disqualified,No budget\n")
+    out = json.loads(cli("import", "leads", path, "--json", code=1).stdout)
+    errors = {e["line"]: e for e in out["errors"]}
+    assert sorted(errors) == [2, 3, 4]
+    assert errors[2]["column"] == "Status" and "needs a reason" in errors[2]["reason"]
+    assert "converted lead needs what it became" in errors[3]["reason"]
+    assert errors[4]["column"] == "Disqualify Reason" and "only a disqualified lead" in \
+        errors[4]["reason"]
+    assert len(all_of(store, Lead)) == 0
+
+
+# -- 19: probabilities that are fractions, or only the stage's own ----------------------------
+
+def test_hubspot_fractions_and_salesforce_stage_probabilities(cli, store, tmp_path):
+    path = tmp_path / "hs.csv"
+    path.write_text("Deal Name,Associated Company,Deal Stage,Deal probability\n"
+                    "A,Acme,Proposal,0.2\nB,Acme,Proposal,0.5\nC,Acme,Proposal,30\n")
+    cli("import", "opportunities", path, "--create-missing")
+    path = tmp_path / "sf.csv"
+    path.write_text("Opportunity Name,Account Name,Stage,Probability (%)\n"
+                    "D,Acme,Proposal,50\nE,Acme,Proposal,60\n")
+    cli("import", "opportunities", path)
+    got = {d["name"]: (d["probability"], d["probability_override"])
+           for d in cli.json("opp", "list")}
+    assert got == {"A": (20, 20), "B": (50, None), "C": (30, 30), "D": (50, None),
+                   "E": (60, 60)}
+
+
+# -- 11, 21: exports a spreadsheet and the importer read safely ------------------------------
+
+def test_export_headers_are_neutralised_and_clashing_extra_keys_prefixed(cli, store, tmp_path):
+    import csv
+    import io
+
+    path = tmp_path / "l.json"
+    path.write_text('[{"first_name": "A", "email": "a@x.com", "extra": '
+                    '{"=danger": "x", "status": "vip", "Lead Source": "fair", "Region": "EU"}}]')
+    cli("import", "leads", path)
+    text = cli("export", "leads").stdout
+    header = next(csv.reader(io.StringIO(text)))
+    assert "'=danger" in header and "=danger" not in header
+    assert "extra.status" in header and "extra.Lead Source" in header and "Region" in header
+    raw_header = next(csv.reader(io.StringIO(cli("export", "leads", "--raw").stdout)))
+    assert "=danger" in raw_header
+    out = tmp_path / "out.csv"
+    cli("export", "leads", "-o", out)
+    cli("lead", "delete", "1", "--yes")
+    cli("import", "leads", out)
+    lead = all_of(store, Lead)[-1]
+    assert lead.status == "new" and lead.source is None
+    assert lead.extra == {"=danger": "x", "status": "vip", "Lead Source": "fair",
+                          "Region": "EU"}
+
+
+# -- 22: smaller ones ------------------------------------------------------------------------
+
+def test_single_object_json_and_hubspot_aliases(cli, store, tmp_path):
+    cli("user", "add", "alan")
+    path = tmp_path / "one.json"
+    path.write_text('{\n  "First Name": "Ada",\n  "Email": "ada@x.com",\n'
+                    '  "Contact owner": "Alan",\n  "Associated Company": "Engines"\n}\n')
+    out = cli.json("import", "leads", path)
+    assert out["inserted"] == 1
+    assert out["mapping"]["Contact owner"] == "owner"
+    assert out["mapping"]["Associated Company"] == "company"
+    lead = all_of(store, Lead)[0]
+    assert (lead.owner, lead.company) == ("alan", "Engines")
+    path.write_text('{"first_name": "A"} {"first_name": "B"}')
+    assert "more text after the object" in cli("import", "leads", path, code=1).stderr
+
+
+# -- 9: crm export of the demo store imports into an empty store, every row -------------------
+
+NOUNS = ("accounts", "contacts", "leads", "opportunities", "activities")
+
+
+def _exported(cli, db, noun, path):
+    cli("--db", db, "export", noun, "--format", path.suffix[1:], "-o", path)
+    if path.suffix == ".json":
+        return json.loads(path.read_text())
+    return None
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_demo_store_export_imports_into_an_empty_store(cli, tmp_path, another_store, fmt):
+    source, target = another_store(), another_store()
+    cli("--db", source, "demo", "--no-open", "--rows", "120")
+    before = {}
+    for noun in NOUNS:
+        path = tmp_path / f"{noun}.{fmt}"
+        cli("--db", source, "export", noun, "-o", path)
+        before[noun] = _exported(cli, source, noun, tmp_path / f"{noun}.before.json")
+    for noun in NOUNS:
+        out = json.loads(cli("--db", target, "import", noun, tmp_path / f"{noun}.{fmt}",
+                             "--json").stdout)
+        assert (out["status"], out["rejected"]) == ("done", 0), (noun, out["errors"][:3])
+        assert out["inserted"] == len(before[noun]), noun
+    after = {noun: _exported(cli, target, noun, tmp_path / f"{noun}.after.json")
+             for noun in NOUNS}
+    assert {n: len(after[n]) for n in NOUNS} == {n: len(before[n]) for n in NOUNS}
+    keep = {"accounts": ("id", "name", "domain", "owner", "created_at"),
+            "contacts": ("id", "email", "account", "created_at"),
+            "leads": ("id", "email", "status", "disqualify_reason", "converted_account",
+                      "converted_contact", "created_at"),
+            "opportunities": ("id", "name", "account", "contact", "stage", "amount", "currency",
+                              "probability_override", "created_at", "closed_at",
+                              "stage_entered_at", "lost_reason"),
+            "activities": ("id", "kind", "subject", "on", "lead", "account", "contact",
+                           "opportunity", "done_at", "due")}
+    for noun, fields in keep.items():
+        assert [{f: r.get(f) for f in fields} for r in after[noun]] == \
+            [{f: r.get(f) for f in fields} for r in before[noun]], noun

@@ -130,9 +130,17 @@ def _write(stream, fmt, ex, s, entity, filters, extras, *, raw, terminal, total,
                 for row in rows:
                     yield ex.flat(row, named)
 
-            return output.write_csv(stream, flat_rows(), columns,
-                                    delimiter="\t" if fmt == "tsv" else ",",
-                                    neutralise=not raw, for_terminal=terminal)
+            import csv
+
+            from crmtui.textsafe import neutralise_formula, visible
+
+            delimiter = "\t" if fmt == "tsv" else ","
+            header = [c if raw else neutralise_formula(c) for c in columns]  # headers too
+            if terminal:
+                header = [visible(c) for c in header]
+            csv.writer(stream, delimiter=delimiter, lineterminator="\n").writerow(header)
+            return output.write_csv(stream, flat_rows(), columns, delimiter=delimiter,
+                                    neutralise=not raw, for_terminal=terminal, header=False)
         n = 0
         if fmt == "json":
             stream.write("[")

@@ -258,9 +258,65 @@ def observe(stats: dict, text: str, line: int) -> None:
             stats["only"][order] = (text, line)
 
 
-def make(spec: FieldSpec, *, decimal_comma: bool) -> Callable[[str], object] | None:
+# Lead statuses other CRMs export -> ours (compared ignoring case, spaces and punctuation).
+#
+# | exported by          | value                                   | becomes      |
+# |----------------------|-----------------------------------------|--------------|
+# | Salesforce           | Open - Not Contacted                    | new          |
+# | Salesforce           | Working - Contacted                     | working      |
+# | Salesforce           | Closed - Converted                      | converted    |
+# | Salesforce           | Closed - Not Converted                  | disqualified |
+# | HubSpot (lead status)| New, Open                               | new          |
+# | HubSpot              | In Progress, Attempted to Contact,      | working      |
+# |                      | Connected                               |              |
+# | HubSpot              | Open Deal                               | qualified    |
+# | HubSpot              | Unqualified, Bad Timing                 | disqualified |
+# | Pipedrive (leads)    | Open                                    | new          |
+# | Pipedrive            | Archived, Lost                          | disqualified |
+# | Pipedrive            | Won, Converted                          | converted    |
+# | common               | Contacted, Nurturing, Engaged           | working      |
+# | common               | Qualified, SQL, MQL                     | qualified    |
+# | common               | Not Qualified, Junk, Disqualified       | disqualified |
+#
+# A lead disqualified this way without a disqualify_reason column keeps the exported value
+# as its reason ("Closed - Not Converted (imported status)"). HubSpot's lifecycle stage is
+# not a lead status (subscriber, customer, evangelist...): that column goes to extra.
+LEAD_STATUS_MAP = {
+    "opennotcontacted": "new", "workingcontacted": "working",
+    "closedconverted": "converted", "closednotconverted": "disqualified",
+    "new": "new", "open": "new", "notcontacted": "new",
+    "inprogress": "working", "attemptedtocontact": "working", "connected": "working",
+    "contacted": "working", "nurturing": "working", "nurture": "working",
+    "engaged": "working", "working": "working",
+    "opendeal": "qualified", "qualified": "qualified", "sql": "qualified",
+    "mql": "qualified", "salesqualified": "qualified", "marketingqualified": "qualified",
+    "unqualified": "disqualified", "badtiming": "disqualified", "notqualified": "disqualified",
+    "junk": "disqualified", "archived": "disqualified", "lost": "disqualified",
+    "disqualified": "disqualified",
+    "won": "converted", "converted": "converted",
+}
+
+
+def lead_status(text: str, column: str | None = None) -> str:
+    """A lead status as ours or as another CRM exports it (`LEAD_STATUS_MAP`)."""
+    from crmtui.domain.fields import LEAD_STATUSES
+
+    found = LEAD_STATUS_MAP.get(re.sub(r"[^0-9a-z]+", "", text.lower()))
+    if found is not None:
+        return found
+    where = f"--map '{column}=extra'" if column else "--map 'COLUMN=extra'"
+    raise Invalid(f"status: {text!r} is not a lead status; expected one of "
+                  + ", ".join(LEAD_STATUSES) + " (or a Salesforce, HubSpot or Pipedrive one)",
+                  field="status", value=text,
+                  hint=f"if the column is something else, keep it in extra: {where}")
+
+
+def make(spec: FieldSpec, *, decimal_comma: bool, entity: str | None = None,
+         column: str | None = None) -> Callable[[str], object] | None:
     """A converter for a non-date field kind (None: the raw text is resolved later)."""
     name, kind = spec.name, spec.kind
+    if entity == "lead" and name == "status":
+        return lambda v: lead_status(v, column)
     if name == "currency":
         return lambda v: values.parse_currency(v, name)
     if kind == "text":
@@ -281,7 +337,16 @@ def make(spec: FieldSpec, *, decimal_comma: bool) -> Callable[[str], object] | N
         return lambda v: values.parse_percent(v, name)
     if kind == "choice":
         choices = spec.choices
-        return lambda v: values.parse_choice(v, name, choices)
+        where = f"--map '{column}=extra'" if column else "--map 'COLUMN=extra'"
+
+        def choice(v: str):
+            try:
+                return values.parse_choice(v, name, choices)
+            except Invalid as exc:
+                raise Invalid(exc.message, field=name, value=v,
+                              hint=f"if the column is something else, keep it in extra: "
+                                   f"{where}") from None
+        return choice
     if kind == "tags":
         return lambda v: values.parse_tags(v, name)
     return None  # ref, target, fullname: handled by the row builder and the writer

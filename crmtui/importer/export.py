@@ -1,9 +1,13 @@
 """Records out: every field, ids, external ids, `extra` columns; page by page, never a table.
 
 CSV/TSV: one column per key of the JSON form (README "Output for scripts") and one per key
-found in `extra` (named `extra.KEY` only when KEY clashes with a field), so `crm import` reads
-the file back into the same records. Activities also carry the names of what they are on
-(`lead`, `account`, `contact`, `opportunity`), since ids do not survive a move between stores.
+found in `extra` (named `extra.KEY` when KEY is, or would be read back as, a field or a
+column crmtui computes), so `crm import` reads the file back into the same records.
+References are written so the import finds the same record again, since ids do not survive
+a move between stores: a contact by its email when it has one (two people may share a
+name), activities also carry what they are on (`lead`, `account`, `contact`, `opportunity`)
+besides `on` (`kind:ID name`), converted leads what they became (`converted_account`,
+`converted_contact`).
 """
 
 from __future__ import annotations
@@ -18,6 +22,12 @@ from crmtui.domain.fields import FIELDS
 from crmtui.store.models import TABLES_BY_ENTITY
 
 PAGE = 1000
+
+
+def _norm(name: str) -> str:
+    from crmtui.importer.mapping import norm
+
+    return norm(name)
 LINKS = ("lead", "account", "contact", "opportunity")
 
 
@@ -48,16 +58,57 @@ def records(s: Session, entity: str, filters: dict) -> Iterator[dict]:
                                                  limit=PAGE, after=after))
         names = serialize.Names(s)
         serialize.prefetch_for(names, entity, page.rows)
+        if entity == "lead":
+            names.prefetch("account", (r.converted_account_id for r in page.rows))
+            names.prefetch("contact", (r.converted_contact_id for r in page.rows))
         for obj in page.rows:
             out = serialize.record(s, entity, obj, names)
             if entity == "activity":
                 for link in LINKS:
-                    out[link] = names.name(link, getattr(obj, f"{link}_id"))
+                    out[link] = _reference(names, link, getattr(obj, f"{link}_id"))
+            elif entity == "opportunity" and "contact" in out:
+                out["contact"] = _reference(names, "contact", obj.contact_id)
+            elif entity == "lead":
+                out = _with_conversion(out, names, obj)
             yield out
         if not page.rows or page.next_after is None:
             return
         after = page.rows[-1].id
         s.expunge_all()
+
+
+def _reference(names: serialize.Names, ref: str, record_id: int | None) -> str | None:
+    """How an import finds the record again: a contact's email (names may repeat), else
+    its display name."""
+    if ref == "contact":
+        obj = names.obj(ref, record_id)
+        if obj is not None and obj.email:
+            return obj.email
+    return names.name(ref, record_id)
+
+
+def _with_conversion(out: dict, names: serialize.Names, lead) -> dict:
+    """A converted lead's account and contact by reference, after their ids."""
+    result = {}
+    for key, value in out.items():
+        result[key] = value
+        if key == "converted_contact_id":
+            result["converted_account"] = names.name("account", lead.converted_account_id)
+            result["converted_contact"] = _reference(names, "contact", lead.converted_contact_id)
+    if "converted_account" not in result:
+        result["converted_account"] = names.name("account", lead.converted_account_id)
+        result["converted_contact"] = _reference(names, "contact", lead.converted_contact_id)
+    return result
+
+
+def _clashes(entity: str) -> set[str]:
+    """Normalised header names an import of `entity` would not keep in extra."""
+    from crmtui.importer import mapping
+
+    names = set(mapping._alias_table(entity))
+    names |= {mapping.norm(c) for c in mapping.COMPUTED.get(entity, ())}
+    names |= {mapping.norm(c) for c in mapping.COMMON_COMPUTED}
+    return names
 
 
 def csv_columns(entity: str, first: dict | None, extras: list[str]) -> tuple[list[str], dict]:
@@ -68,9 +119,12 @@ def csv_columns(entity: str, first: dict | None, extras: list[str]) -> tuple[lis
         base = ["id"] + [f.name for f in FIELDS[entity]] + ["created_at", "updated_at",
                                                              "version"]
     taken = set(base)
+    clashes = _clashes(entity)
     named = {}
     for key in extras:
-        name = key if key not in taken and not key.startswith("extra.") else f"extra.{key}"
+        plain = key not in taken and not key.startswith("extra.") and \
+            _norm(key) not in clashes
+        name = key if plain else f"extra.{key}"
         named[key] = name
         taken.add(name)
     return base + [named[k] for k in extras], named

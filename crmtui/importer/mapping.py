@@ -35,10 +35,17 @@ def _spec(name: str, kind: str = "text", **kw) -> FieldSpec:
 
 # Fields only an import sets (history from other systems), besides those of fields.FIELDS.
 IMPORT_ONLY: dict[str, tuple[FieldSpec, ...]] = {
-    "lead": (_spec("name", "fullname"), _spec("created_at", "datetime")),
+    "lead": (_spec("name", "fullname"), _spec("created_at", "datetime"),
+             # what a converted lead became (crmtui's export, Salesforce's Converted ...)
+             _spec("converted_account", "ref", column="converted_account_id", ref="account"),
+             _spec("converted_contact", "ref", column="converted_contact_id", ref="contact"),
+             _spec("converted_opportunity", "ref", column="converted_opportunity_id",
+                   ref="opportunity"),
+             _spec("converted_at", "datetime")),
     "contact": (_spec("name", "fullname"), _spec("created_at", "datetime")),
     "account": (_spec("created_at", "datetime"),),
     "opportunity": (_spec("created_at", "datetime"), _spec("closed_at", "datetime"),
+                    _spec("stage_entered_at", "datetime"),
                     # open/won/lost (Pipedrive's "Deal - Status"): the stage when none says so
                     _spec("status", "choice", choices=("open", "won", "lost"),
                           column="_deal_status")),
@@ -59,11 +66,11 @@ MERGED = {"opportunity": ("closed_at",)}
 
 # Export columns crmtui computes: ignored on import.
 COMPUTED = {
-    "lead": ("score", "converted_at", "converted_account_id", "converted_contact_id",
+    "lead": ("score", "converted_account_id", "converted_contact_id",
              "converted_opportunity_id", "last_activity_at"),
     "account": (),
     "contact": (),
-    "opportunity": ("weighted_amount", "stage_entered_at", "last_activity_at",
+    "opportunity": ("weighted_amount", "last_activity_at",
                     "stale", "stale_reasons", "overdue", "pipeline_id", "stage_id"),
     "activity": ("lead_id", "account_id", "contact_id", "opportunity_id"),
 }
@@ -91,6 +98,7 @@ _COMMON = {
 ALIASES: dict[str, dict[str, str]] = {
     "lead": {**_PERSON, **_COMMON,
              "company": "company|company name|organization|organisation|organization name|"
+                        "associated company|"
                         "account name|employer|business name",
              "industry": "industry|sector|vertical",
              "employees": "employees|number of employees|no of employees|employee count|"
@@ -101,9 +109,13 @@ ALIASES: dict[str, dict[str, str]] = {
                         "~billing country",
              "source": "lead source|source|original source|lead source detail|channel|"
                        "~campaign source|~utm source",
-             "status": "lead status|status|lifecycle stage",
+             "status": "lead status|status",
+             "converted_account": "converted account|converted account name",
+             "converted_contact": "converted contact|converted contact name",
+             "converted_opportunity": "converted opportunity|converted opportunity name",
+             "converted_at": "converted at|converted date|converted on|date converted",
              "disqualify_reason": "disqualify reason|disqualification reason|unqualified reason",
-             "owner": "lead owner|" + _COMMON["owner"],
+             "owner": "lead owner|contact owner|" + _COMMON["owner"],
              "external_id": "external id|lead id|record id|crm id|source id|lead record id"},
     "contact": {**_PERSON, **_COMMON,
                 "account": "account|account name|company|company name|organization|"

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import BinaryIO, Iterator
 
 from crmtui.errors import Invalid, UsageError
+from crmtui.textsafe import unneutralise
 
 DELIMITERS = (",", ";", "\t", "|")
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
@@ -240,7 +241,8 @@ class CsvRows(Rows):
         if first is None:
             raise Invalid(f"{inp.name}: the file is empty (no header row)")
         self.header_line, cells = first
-        self.header = [c.strip().lstrip("\ufeff") for c in cells]
+        # header cells crmtui's export protected against formulas (a leading ') restored
+        self.header = [unneutralise(c.strip().lstrip("\ufeff")) for c in cells]
 
     def _next(self):
         reader = self.reader
@@ -400,8 +402,29 @@ class JsonRows(Rows):
             if skip_space() != "":
                 fail("more text after the closing ']'")
 
-        if skip_space() != "[":
-            fail("expected '[' at the start")
+        first_char = skip_space()
+        if first_char == "{":  # a file holding one object: one record
+            while True:
+                try:
+                    obj, end = self.decoder.raw_decode(buf, pos)
+                    break
+                except json.JSONDecodeError as exc:
+                    if not more():
+                        fail(f"{exc.msg}")
+                except (ValueError, RecursionError) as exc:
+                    raise self._json_error(exc, line) from None
+            start_line = line
+            if _SURROGATE_ESCAPE.search(buf, pos, end):
+                self._check_text(obj, start_line)
+            line += buf.count("\n", pos, end)
+            pos = end
+            if skip_space() != "":
+                fail("more text after the object (several objects: put them in [ ... ], "
+                     "or one per line with --format jsonl)")
+            yield start_line, obj
+            return
+        if first_char != "[":
+            fail("expected '[' (an array of objects) or '{' (one object) at the start")
         pos += 1
         first = True
         while True:

@@ -14,7 +14,9 @@ the per-row work of entities with references (contacts, deals, activities) and f
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Callable
 
 from crmtui.domain import values
@@ -22,12 +24,13 @@ from crmtui.domain.fields import FieldSpec
 from crmtui.domain.dates import utcnow
 from crmtui.errors import CrmError
 from crmtui.importer import convert
-from crmtui.importer.mapping import EXTRA_PREFIX, Plan, import_fields
+from crmtui.importer.mapping import EXTRA_PREFIX, Plan, import_fields, norm
 from crmtui.importer.options import ImportOptions, Problem, StopImport
 from crmtui.importer.readers import JsonValue
 from crmtui.textsafe import unneutralise
 
 FUTURE_SLACK = timedelta(days=1)
+HISTORY = ("created_at", "closed_at", "stage_entered_at", "converted_at")
 CLOSE_MOMENT = "_close_moment"  # a deal's close date with its time of day (not a column)
 DEAL_STATUS = "_deal_status"  # a deal's status column (open/won/lost; not a column either)
 
@@ -240,12 +243,16 @@ class RowBuilder:
                 self.steps.append((i, src, "ref", spec, None))
             elif spec.kind == "fullname":
                 self.steps.append((i, src, "fullname", spec, None))
+            elif self.entity == "opportunity" and spec.name == "probability" and \
+                    norm(src) in FRACTION_HEADERS:
+                self.steps.append((i, src, "value", spec, _fraction_percent))
             elif self.entity == "opportunity" and spec.name == "amount":
                 comma = self.options.decimal_comma
                 self.steps.append((i, src, "money", spec, lambda v: values.parse_money_currency(
                     v, "amount", decimal_comma=comma)))
             else:
-                conv = convert.make(spec, decimal_comma=self.options.decimal_comma)
+                conv = convert.make(spec, decimal_comma=self.options.decimal_comma,
+                                    entity=self.entity, column=src)
                 self.steps.append((i, src, "value", spec, conv))
         self.width = len(self.plan.targets)
 
@@ -399,15 +406,17 @@ class RowBuilder:
 
     def _row_rules(self, batch: Batch) -> None:
         cols, problems = batch.cols, batch.problems
-        created = cols.get("created_at")
-        if created is not None:
+        for name in HISTORY:  # history cannot be in the future
+            moments = cols.get(name)
+            if moments is None or name not in batch.texts:
+                continue
             limit = utcnow() + FUTURE_SLACK
-            given = [v for v in created if v is not None]
+            given = [v for v in moments if v is not None]
             if given and max(given) > limit:  # (checked row by row only when one is late)
-                for k, value in enumerate(created):
+                for k, value in enumerate(moments):
                     if value is not None and value > limit:
-                        batch.bad(k, self.plan.column_of("created_at"),
-                                  batch.texts["created_at"][k], "created_at is in the future")
+                        batch.bad(k, self.plan.column_of(name), batch.texts[name][k],
+                                  f"{name} is in the future")
         entity = self.entity
         empty = [None] * batch.n
         if entity in ("lead", "contact"):
@@ -433,6 +442,21 @@ class RowBuilder:
                 if not kinds[k] and not any(p.column == column for p in problems.get(k, ())):
                     batch.bad(k, column, None,
                               "an activity needs a kind: call, email, meeting, note or task")
+
+
+# Headers whose probabilities other CRMs write as fractions (HubSpot's "Deal probability":
+# 0.2 for 20%): there a value of at most 1 written with a decimal point is a fraction.
+FRACTION_HEADERS = {"dealprobability", "hsdealstageprobability", "dealstageprobability"}
+_FRACTION = re.compile(r"^(?:0?\.\d+|[01]\.\d*)$")
+
+
+def _fraction_percent(text: str) -> int:
+    """`0.2` -> 20 and `1.0` -> 100 (fractions, see FRACTION_HEADERS); `20`, `20%` as ever."""
+    if _FRACTION.match(text):
+        number = Decimal(text)
+        if number <= 1:
+            return int((number * 100).to_integral_value(ROUND_HALF_UP))
+    return values.parse_percent(text, "probability")
 
 
 def clean_cell(text: str, csv_like: bool) -> str:

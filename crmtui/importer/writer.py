@@ -56,7 +56,8 @@ from crmtui.store.models import (
 
 CHUNK = 5_000
 CACHE_KIB = 64 * 1024  # SQLite's page cache during an import (indexes of a big table)
-NEVER_UPDATED = {"created_at", "closed_at"}  # history: set when a record is inserted
+NEVER_UPDATED = {"created_at", "closed_at", "stage_entered_at", "converted_at"}  # history:
+# set when a record is inserted
 CREATED_FROM_CLOSE = "_created_from_close"  # a closed deal's created_at is its close time
 _LEAD_SCORE_FIELDS = ("email", "phone", "company", "title", "first_name", "last_name", "source",
                       "employees")
@@ -190,6 +191,10 @@ class Job:
                 _default_rejects(options.source, inp.format)
         self.opp_stage_rows: list = []
         self.created_from_close = 0  # closed deals without created_at: created = closed
+        # crmtui's own export: its `id` column (ignored as a value) tells records apart
+        self.id_index = plan.header.index("id") if "id" in plan.header and \
+            plan.targets[plan.header.index("id")] is None else None
+        self.file_ids = array("q")  # crmtui id of each line of such a file (0: none)
         self.has_names = bool({"first_name", "last_name"} & plan.fields())
 
     def _template(self) -> list:
@@ -299,15 +304,21 @@ class Job:
         insert, bind-processed; `_chunk` then only matches and writes."""
         self.summary.rows += batch.n
         batch = self._good(batch)
-        if self.entity not in ("lead", "account") or not batch.n:
+        if self.entity not in ("lead", "account") or not batch.n or self._by_row():
             return batch
         self._finalise_columns(batch)
         batch = self._good(batch)
         batch.ready = {"keys": self._key_values(batch), "insert": self._prepare_insert(batch)}
         return batch
 
+    def _by_row(self) -> bool:
+        """Whether rows need the store one by one (references to resolve)."""
+        return self.entity in ("contact", "opportunity", "activity") or any(
+            self.builder.specs[f].kind == "ref" for f in self.plan.fields()
+            if f in self.builder.specs)
+
     def _chunk(self, batch: Batch) -> None:
-        if self.entity in ("contact", "opportunity", "activity"):  # row by row: references
+        if self._by_row():  # row by row: references
             rows = [batch.row(i) for i in range(batch.n)]
             self._resolve(rows)
             rows = [r for r in rows if not self._rejected(r)]
@@ -360,19 +371,24 @@ class Job:
                     row.cols["pipeline_id"] = refs.pipeline(None)
                     self._deal_status(row)
                 continue
-            for name in ("account", "contact", "lead", "opportunity"):
-                if name in raw:
-                    try:
-                        row.cols[f"{name}_id"] = refs.record(name, raw[name])
-                        row.given.add(f"{name}_id")
-                    except CrmError as exc:
-                        row.bad(self.plan.column_of(name), raw[name], reason_of(exc, name))
+            on_kind = self._resolve_on(row, raw) if self.entity == "activity" else None
+            specs = self.builder.specs
+            for name, text in raw.items():
+                spec = specs.get(name)
+                if spec is None or spec.kind != "ref" or spec.ref in ("pipeline", "stage") \
+                        or name == on_kind:  # (`on` named that one, by id and name)
+                    continue
+                try:
+                    row.cols[spec.col] = refs.record(spec.ref, text)
+                    row.given.add(spec.col)
+                except CrmError as exc:
+                    row.bad(self.plan.column_of(name), text, reason_of(exc, name))
+            if self.entity == "activity":
+                self._account_of_activity(row)
             if self.entity == "opportunity":
                 self._resolve_stage(row, raw)
                 if "pipeline_id" in row.cols:
                     self._deal_status(row)
-            elif self.entity == "activity":
-                self._resolve_on(row, raw)
 
     def _resolve_stage(self, row: Row, raw: dict) -> None:
         refs = self.refs
@@ -424,26 +440,49 @@ class Job:
         cols["stage_id"] = target.id
         row.given.add("stage_id")
 
-    def _resolve_on(self, row: Row, raw: dict) -> None:
+    def _resolve_on(self, row: Row, raw: dict) -> str | None:
+        """The `on` column (TYPE:REF, or `TYPE:ID NAME` as crmtui exports it): which record
+        the activity is on; returns that record's kind (its own column is then not read)."""
+        if "on" not in raw:
+            return None
         cols = row.cols
-        links = ("lead_id", "account_id", "contact_id", "opportunity_id")
-        if "on" in raw and not any(cols.get(c) for c in links):
-            text = raw["on"]
-            kind, _, ref = text.partition(":")
-            from crmtui.domain.fields import ALIASES
+        text = raw["on"]
+        kind, _, ref = text.partition(":")
+        from crmtui.domain.fields import ALIASES
 
-            target = ALIASES.get(kind.strip().lower())
-            if not ref.strip() or target not in ("lead", "account", "contact", "opportunity"):
-                row.bad(self.plan.column_of("on"), text,
-                        "write what it is about as TYPE:REF, e.g. lead:ada@example.com, "
-                        "account:Acme, opp:Acme renewal")
-                return
-            try:
-                cols[f"{target}_id"] = self.refs.record(target, ref.strip())
-                row.given.add(f"{target}_id")
-            except CrmError as exc:
-                row.bad(self.plan.column_of("on"), text, reason_of(exc, "on"))
-                return
+        target = ALIASES.get(kind.strip().lower())
+        if not ref.strip() or target not in ("lead", "account", "contact", "opportunity"):
+            row.bad(self.plan.column_of("on"), text,
+                    "write what it is about as TYPE:REF, e.g. lead:ada@example.com, "
+                    "account:Acme, opp:Acme renewal")
+            return None
+        try:
+            cols[f"{target}_id"] = self._on_record(target, ref.strip())
+            row.given.add(f"{target}_id")
+        except CrmError as exc:
+            row.bad(self.plan.column_of("on"), text, reason_of(exc, "on"))
+            return None
+        return target
+
+    def _on_record(self, target: str, ref: str) -> int:
+        """`ID NAME` (an export of crmtui): record ID when it has that name (ids are kept
+        when an export is imported into an empty store), else NAME as any reference."""
+        head, _, name = ref.partition(" ")
+        if head.isdigit() and name.strip():
+            def by_id():
+                from crmtui.domain import refs as domain_refs
+
+                obj = self.s.get(TABLES_BY_ENTITY[target], int(head))
+                return obj.id if obj is not None and \
+                    domain_refs.display_name(obj) == name.strip() else 0
+            found = self.refs._cached((target + ".id", ref), by_id)
+            if found:
+                return found
+            return self.refs.record(target, name.strip())
+        return self.refs.record(target, ref)
+
+    def _account_of_activity(self, row: Row) -> None:
+        cols = row.cols
         if cols.get("account_id") is None:
             if cols.get("opportunity_id"):
                 cols["account_id"] = self._account_of(Opportunity, cols["opportunity_id"])
@@ -468,6 +507,11 @@ class Job:
                     self._activity(row)
                 else:
                     rules.before_create(self.s, entity, cols, source="import")
+                    if entity == "lead":
+                        column = self.plan.column_of("status")
+                        problem = self._lead_rules(cols, self._cell(row, column))
+                        if problem is not None:
+                            row.bad(problem[0], problem[1], problem[2])
                 if "owner" in self.pos:
                     owner, problem = self._owner(cols.get("owner"))
                     if problem is not None:
@@ -490,6 +534,12 @@ class Job:
             except CrmError as exc:
                 batch.bad(i, getattr(exc, "field", None) and self.plan.column_of(exc.field),
                           getattr(exc, "value", None), exc.message)
+                continue
+            if entity == "lead":
+                texts = batch.texts.get("status")
+                problem = self._lead_rules(view, texts[i] if texts else None)
+                if problem is not None:
+                    batch.bad(i, *problem)
         if "owner" in self.pos:
             column = self.plan.column_of("owner")
             out = []
@@ -499,6 +549,43 @@ class Job:
                     batch.bad(i, column if value else None, value, problem)
                 out.append(owner)
             batch.cols["owner"] = out
+
+    def _lead_rules(self, cols, status_text: str | None):
+        """A lead's status as the domain has it (`domain.leads`): a disqualified lead has a
+        reason (one disqualified by another CRM's status keeps that status as its reason),
+        no other lead has one; a converted lead links what it became, no other lead does.
+        None, or (column, value, problem) naming the fix."""
+        status = cols.get("status") or "new"
+        reason = cols.get("disqualify_reason")
+        status_column = self.plan.column_of("status")
+        links = [cols.get(c) for c in ("converted_account_id", "converted_contact_id",
+                                       "converted_opportunity_id")]
+        if status == "disqualified" and not reason:
+            if status_text and mapping.norm(status_text) != "disqualified":
+                cols["disqualify_reason"] = f"{status_text} (imported status)"
+            else:
+                return (status_column, status_text, "a disqualified lead needs a reason: add a "
+                        "disqualify_reason column (or --map 'COLUMN=disqualify_reason')")
+        elif status != "disqualified" and reason:
+            column = self.plan.column_of("disqualify_reason")
+            return (column, self._shown(column, reason), f"only a disqualified lead has a "
+                    f"disqualify reason (this one is {status}): empty it, or make the status "
+                    "disqualified")
+        if status == "converted":
+            if not any(links):
+                return (status_column, status_text, "a converted lead needs what it became: "
+                        "add converted_account and/or converted_contact columns (names or "
+                        "emails), or import it as qualified")
+            if not cols.get("converted_at"):
+                cols["converted_at"] = cols.get("created_at") or self.now
+        elif any(links) or cols.get("converted_at"):
+            return (status_column, status_text, f"the lead is {status} but the file says what "
+                    "it was converted into: make its status converted, or empty those columns")
+        return None
+
+    @staticmethod
+    def _shown(column: str | None, value):
+        return value if column else None
 
     def _owner(self, value: str | None) -> tuple[str | None, str | None]:
         """(owner to store, None) or (None, the problem): the rule of `crm X add --owner`
@@ -537,6 +624,7 @@ class Job:
             stage = None
         closed = stage is not None and stage.kind != "open"
         created = given_created or self.now
+        self._probability(row, stage)
         if closed:
             closed_at = cols.get("closed_at")
             column = self.plan.column_of("closed_at")
@@ -559,7 +647,7 @@ class Job:
                         f"created ({dates.iso(created)})")
                 return
             cols["closed_at"] = closed_at
-            cols["stage_entered_at"] = closed_at
+            cols["stage_entered_at"] = cols.get("stage_entered_at") or closed_at
         elif cols.get("closed_at") is not None:
             column = self.plan.column_of("closed_at")
             row.bad(column, self._cell(row, column),
@@ -574,11 +662,32 @@ class Job:
                     "the stage column, or a status column saying lost")
             return
         else:
-            cols["stage_entered_at"] = created
+            entered = cols.get("stage_entered_at")
+            if entered is not None and entered < created:
+                column = self.plan.column_of("stage_entered_at")
+                row.bad(column, self._cell(row, column), "the deal entered its stage before "
+                        f"it was created ({dates.iso(created)})")
+                return
+            cols["stage_entered_at"] = entered or created
         cols["created_at"] = created
         if not cols.get("name"):
             cols["name"] = self._deal_name(row)
         rules.before_create(self.s, "opportunity", cols, source="import")
+
+    def _probability(self, row: Row, stage) -> None:
+        """A probability column that only repeats the stage's own (Salesforce exports the
+        effective probability) is no override: the deal keeps following its stage. A column
+        named as an override (`probability_override`) is kept as given."""
+        value = row.cols.get("probability")
+        column = self.plan.column_of("probability")
+        if value is None or column is None or mapping.norm(column) == "probabilityoverride":
+            return
+        if stage is None:
+            stage = next((st for st in self.refs.stages(row.cols["pipeline_id"])
+                          if st.kind == "open"), None)
+        if stage is not None and stage.probability == value:
+            row.cols["probability"] = None
+            row.given.discard("probability")
 
     def _cell(self, row: Row, column: str | None) -> str | None:
         """The text of `column` in the row, as the file has it (for messages)."""
@@ -645,19 +754,32 @@ class Job:
         found = [matching.candidates(self.conn, self.table, key, vals)
                  for key, vals in zip(lookups, asked)]
         pending: list[dict] = [{} for _ in lookups]  # key -> line, rows written by this chunk
+        # A file of crmtui's own (an `id` column): rows with different ids are different
+        # records even when a key other than the external id is the same (the store allows
+        # two deals named alike at one account); per key: whether that applies.
+        ids = None if self.id_index is None else \
+            [not (len(key.parts) == 1 and key.parts[0].field == "external_id") for key in keys]
         first_id, lines, matched = self.first_id, self.lines, self.matched
         ranges = range(len(keys))
         for i in range(n):
             hits: dict[int, str] = {}
             duplicate = None
+            line_i = batch.lines[i]
+            if ids is not None:
+                self._note_file_id(line_i, batch.cells[i])
             for k in ranges:
                 value = values[k][i]
                 if value is None:
                     continue
                 if value in pending[k]:
-                    duplicate = (keys[k].label, pending[k][value])
-                    break
+                    if ids is None or not ids[k] or not self._distinct(line_i, pending[k][value]):
+                        duplicate = (keys[k].label, pending[k][value])
+                        break
+                    continue
                 existing = found[k].get(value) if found[k] else None
+                if existing and ids is not None and ids[k]:  # rows of this file, other ids
+                    existing = [m for m in existing if not (m["id"] >= first_id and self._distinct(
+                        line_i, lines[m["id"] - first_id]))]
                 if not existing:
                     continue
                 if len(existing) > 1:
@@ -727,6 +849,21 @@ class Job:
             for f, vals in zip(self.filters, values):
                 f.add([vals[i] for i in written])
         return inserts, updates
+
+    def _note_file_id(self, line: int, cells: list) -> None:
+        text = cells[self.id_index].strip() if self.id_index < len(cells) else ""
+        file_id = int(text) if text.isdigit() and len(text) < 18 else 0
+        ids = self.file_ids
+        if line >= len(ids):
+            ids.extend([0] * (line + 1 - len(ids) + 1024))
+        ids[line] = file_id
+
+    def _distinct(self, line: int, other: int) -> bool:
+        """Whether two lines of the file carry different crmtui ids (different records)."""
+        ids = self.file_ids
+        a = ids[line] if line < len(ids) else 0
+        b = ids[other] if other < len(ids) else 0
+        return bool(a and b and a != b)
 
     def _key_shown(self, batch: Batch, i: int, label: str) -> tuple[str | None, str | None]:
         """The column(s) and the file's text of key `label` in row i (for messages)."""
