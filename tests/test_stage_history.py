@@ -30,3 +30,21 @@ def test_deleting_a_stage_keeps_its_name_in_history(cli, store):
         named = s.scalars(select(StageChange.to_stage_name)
                           .where(StageChange.to_stage_name.is_not(None))).all()
     assert set(named) == {"Proposal"}
+
+
+def test_the_last_won_or_lost_stage_cannot_be_deleted(cli, store):
+    result = cli("stage", "delete", "Won", "--yes", code=1)
+    assert "won" in result.stderr.lower()
+    cli("stage", "add", "Signed", "--pipeline", "Sales", "--kind", "won")
+    cli("stage", "delete", "Won", "--yes")  # another won stage remains
+
+
+def test_a_new_record_on_a_reused_id_has_only_its_own_history(cli, store):
+    cli("opp", "add", "First")
+    cli("opp", "add", "Second")
+    cli("opp", "edit", "2", "--next-step", "call the CFO")
+    cli("opp", "delete", "2", "--yes")
+    new = cli.json("opp", "add", "Third")
+    history = cli.json("history", "opp:" + str(new["id"]))
+    assert [h["action"] for h in history] == ["create"]
+    assert "CFO" not in cli("opp", "show", str(new["id"])).stdout

@@ -248,6 +248,7 @@ def _keep_name_in_history(s: Session, stage: Stage) -> None:
 def delete_stage(s: Session, stage: Stage, *, move_to: object = None,
                  source: str = "cli") -> int:
     """Delete a stage; its deals (if any) must move to `move_to`. Returns how many moved."""
+    check_keeps_outcomes(s, stage)
     n = _deal_count(s, stage.id)
     if n and move_to in (None, ""):
         raise Conflict(f"stage {stage.name} holds {n} deal(s)",

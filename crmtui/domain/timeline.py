@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import desc, select
+from sqlalchemy import desc, func, select
 from sqlalchemy.orm import Session
 
 from crmtui.domain import dates, values
@@ -128,7 +128,7 @@ def events(s: Session, entity: str, record_id: int, limit: int = 30) -> list[dic
             after = _stage_name(stage_names, c.to_stage_id, c.to_stage_name, "?")
             out.append((c.at, "stage", f"{before} -> {after}", c.id))
     edits = s.scalars(
-        select(ChangeLog).where(ChangeLog.entity == entity, ChangeLog.record_id == record_id)
+        select(ChangeLog).where(*_of_this_record(entity, record_id))
         .order_by(desc(ChangeLog.id)).limit(limit)
     ).all()
     shown = Shown(s)
@@ -154,7 +154,7 @@ def history(s: Session, entity: str, record_id: int, limit: int | None = None, *
 
     Fields and values as a record's JSON has them (`amount`, "27000.00"); with `human`, as
     people read them (`amount`, "27,000.00"; `account`, the account's name)."""
-    query = (select(ChangeLog).where(ChangeLog.entity == entity, ChangeLog.record_id == record_id)
+    query = (select(ChangeLog).where(*_of_this_record(entity, record_id))
              .order_by(desc(ChangeLog.id)))
     if limit:
         query = query.limit(limit)
@@ -181,3 +181,13 @@ def _stage_name(names: dict[int, str], stage_id: int | None, kept: str | None,
     if kept is not None:
         return f"{kept} (deleted stage)"
     return none
+
+
+def _of_this_record(entity: str, record_id: int) -> tuple:
+    """The history rows of the record that has this id now. SQLite gives a new record the
+    id of a deleted one when that was the highest, so rows from before the id's latest
+    creation (`create`, or `import` of a new record) belong to the deleted record."""
+    mine = (ChangeLog.entity == entity, ChangeLog.record_id == record_id)
+    born = (select(func.coalesce(func.max(ChangeLog.id), 0))
+            .where(*mine, ChangeLog.action.in_(("create", "import"))).scalar_subquery())
+    return (*mine, ChangeLog.id >= born)
