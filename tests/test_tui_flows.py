@@ -12,26 +12,12 @@ from sqlalchemy import func, select
 
 from crmtui.store.models import Account, Activity, ChangeLog, Contact, Lead, Opportunity, Stage
 from crmtui.store.models import StageChange
-from tests.tui_helpers import NOW, copy_store, freeze, make_app, make_demo, settle, type_text
+from tests.tui_helpers import NOW, demo_store_fixtures, make_app, settle, type_text
 
 pytestmark = pytest.mark.sqlite_only  # a copied SQLite file per test; data_version polling
 
 
-@pytest.fixture(scope="session")
-def demo_template(tmp_path_factory):
-    path = tmp_path_factory.mktemp("demo") / "template.db"
-    make_demo(path)
-    return path
-
-
-@pytest.fixture
-def store(demo_template, tmp_path, monkeypatch, crm_home):
-    from crmtui.store.migrate import open_store
-
-    freeze(monkeypatch)
-    s = open_store(str(copy_store(demo_template, tmp_path / "demo.db")))
-    yield s
-    s.close()
+demo_template, store = demo_store_fixtures()
 
 
 def run(coro):
