@@ -140,7 +140,7 @@ def _extra_revision(tmp_path, body: str) -> Path:
 def test_batch_rebuild_keeps_cascade_children(tmp_path, monkeypatch):
     """A batch-mode rebuild of `opportunity` (copy, drop, rename) must not cascade into its
     ON DELETE CASCADE children (stage history): foreign keys are off while migrating."""
-    from tests.populate import checksums, column_names, populate
+    from tests.populate import checksums, populate
 
     path = tmp_path / "rebuild.db"
     migrate.open_store(str(path)).close()
@@ -180,7 +180,7 @@ def test_batch_rebuild_keeps_cascade_children(tmp_path, monkeypatch):
 def test_failed_migration_leaves_the_store_as_it_was(tmp_path, monkeypatch, backend,
                                                      another_store):
     """A revision that fails half-way changes nothing: same revision, same rows, usable."""
-    from tests.populate import checksums, column_names, populate
+    from tests.populate import checksums, populate
 
     target = another_store()
     migrate.open_store(target).close()

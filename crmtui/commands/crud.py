@@ -13,7 +13,7 @@ import typer
 
 from crmtui.commands import output
 from crmtui.commands.common import (
-    CsvOpt, JsonlOpt, JsonOpt, YesOpt, confirm, handle, read_text_arg, store_session,
+    JsonOpt, YesOpt, confirm, handle, read_text_arg, store_session,
 )
 from crmtui.domain.fields import FIELDS, settable
 from crmtui.domain.words import a, plural

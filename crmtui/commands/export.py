@@ -6,7 +6,6 @@ a formula get a leading `'` unless --raw.
 
 from __future__ import annotations
 
-import inspect
 import sys
 from typing import Optional
 

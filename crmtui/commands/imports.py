@@ -174,6 +174,7 @@ def render(summary, plan, json_: bool) -> None:
     from rich.table import Table
     from rich.text import Text
 
+    from crmtui.domain.words import plural
     from crmtui.textsafe import visible
 
     con = output.console(stderr=True)
@@ -201,7 +202,7 @@ def render(summary, plan, json_: bool) -> None:
             t.add_row(Text(label + (f" ({verb})" if verb and summary.status == "dry-run" else "")),
                       Text(f"{n:,}"))
     for kind, n in summary.created.items():
-        t.add_row(Text(f"{kind}s created"), Text(f"{n:,}"))
+        t.add_row(Text(f"{plural(kind)} created"), Text(f"{n:,}"))
     if summary.extra_columns:
         t.add_row(Text("kept in extra"), Text(visible(", ".join(summary.extra_columns),
                                                       limit=60)))

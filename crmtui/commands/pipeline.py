@@ -144,7 +144,7 @@ def stage_delete(stage: Annotated[str, typer.Argument(help="Stage name or positi
     with store_session() as s:
         p = refs.resolve(s, "pipeline", pipeline) if pipeline else refs.default_pipeline(s)
         st = refs.resolve_stage(s, p.id, stage)
-        label, pid, sid = st.name, p.id, st.id
+        label, sid = st.name, st.id
     confirm(f"Delete stage {label} of {p.name}?", yes)
     with store_session(write=True) as s:
         st = refs.get(s, "stage", sid)

@@ -15,7 +15,7 @@ from typing import Callable, Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from crmtui.domain import opportunities, records, refs, values
+from crmtui.domain import opportunities, records, refs, values, words
 from crmtui.domain.fields import FIELDS
 from crmtui.errors import CrmError, Invalid
 from crmtui.store.models import Opportunity, Stage
@@ -70,7 +70,7 @@ def _each(s: Session, entity: str, ids: Iterable[int], change,
 
 def _has_field(entity: str, name: str) -> None:
     if name not in {f.name for f in FIELDS[entity]}:
-        plural = "activities" if entity == "activity" else f"{entity}s"
+        plural = words.plural(entity)
         raise Invalid(f"{plural} have no {name}")
 
 

@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from crmtui.domain import refs
+from crmtui.domain.words import plural
 from crmtui.errors import Invalid
 from crmtui.store.models import Account, Contact, Lead
 
@@ -122,7 +123,7 @@ def _normal(name: str | None, entity: str) -> str:
 
 def find(s: Session, entity: str, *, threshold: int = 90, limit: int | None = None) -> list[Pair]:
     if entity not in MODELS:
-        raise Invalid(f"duplicates are found among leads, contacts and accounts, not {entity}s")
+        raise Invalid(f"duplicates are found among leads, contacts and accounts, not {plural(entity)}")
     if not 50 <= threshold <= 100:
         raise Invalid("threshold must be between 50 and 100", field="threshold", value=threshold)
     from crmtui.domain.conversion import FREE_MAIL

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from crmtui.domain import dates, opportunities, refs
 from crmtui.domain.fields import FILTERS
+from crmtui.domain.words import plural
 from crmtui.errors import Invalid, NotFound
 from crmtui.store import paging, search
 from crmtui.store.models import TABLES_BY_ENTITY, Activity, Opportunity, Stage, utcnow
@@ -72,7 +73,7 @@ def sort_column(entity: str, sort: str):
     try:
         return getattr(model, SORTS[entity][sort])
     except KeyError:
-        raise Invalid(f"cannot sort {entity}s by {sort!r}", field="sort", value=sort,
+        raise Invalid(f"cannot sort {plural(entity)} by {sort!r}", field="sort", value=sort,
                       hint="sort by one of: " + ", ".join(sorted(set(SORTS[entity])))) from None
 
 
@@ -84,7 +85,7 @@ def conditions(s: Session, entity: str, filters: dict) -> list:
         if value is None or value is False or value == "":
             continue
         if name not in FILTERS[entity]:
-            raise Invalid(f"{entity}s cannot be filtered by {name}")
+            raise Invalid(f"{plural(entity)} cannot be filtered by {name}")
         out.append(_condition(s, entity, model, name, value))
     return out
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from crmtui.domain import leads, records, refs, values
 from crmtui.domain.fields import FIELDS
+from crmtui.domain.words import plural
 from crmtui.errors import Conflict, Invalid
 from crmtui.store.models import Activity, Contact, Lead, Opportunity
 
@@ -38,7 +39,7 @@ def _empty(value) -> bool:
 def merge(s: Session, entity: str, keep_id: int, other_id: int, *, prefer: str = "keep",
           source: str = "cli") -> dict:
     if entity not in LINKS:
-        raise Invalid(f"merge works on accounts, contacts and leads, not {entity}s")
+        raise Invalid(f"merge works on accounts, contacts and leads, not {plural(entity)}")
     if prefer not in ("keep", "other"):
         raise Invalid("prefer must be 'keep' or 'other'", field="prefer", value=prefer)
     if keep_id == other_id:

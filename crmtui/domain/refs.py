@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from crmtui.domain.fields import entity_name
 from crmtui.errors import Ambiguous, Invalid, NotFound
 from crmtui.store.models import (
-    Account, Activity, Contact, Lead, Opportunity, Pipeline, Stage, TABLES_BY_ENTITY,
+    Account, Activity, Contact, Lead, Pipeline, Stage, TABLES_BY_ENTITY,
 )
 
 LABELS = {

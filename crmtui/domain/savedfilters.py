@@ -23,6 +23,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from crmtui.domain.fields import FILTERS
+from crmtui.domain.words import plural
 from crmtui.errors import Invalid
 
 FILENAME = "filters.json"
@@ -118,10 +119,10 @@ def check(entity: str, filters: dict, sort: str) -> None:
         raise Invalid(f"unknown record type {entity!r}")
     for key in filters:
         if key not in FILTERS[entity]:
-            raise Invalid(f"{entity}s cannot be filtered by {key}",
+            raise Invalid(f"{plural(entity)} cannot be filtered by {key}",
                           hint="filters: " + ", ".join(FILTERS[entity]))
     if sort not in SORTS[entity]:
-        raise Invalid(f"cannot sort {entity}s by {sort!r}")
+        raise Invalid(f"cannot sort {plural(entity)} by {sort!r}")
 
 
 def save(name: str, entity: str, filters: dict, *, sort: str = "id",

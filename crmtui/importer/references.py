@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from crmtui.domain import pipelines, records, refs
 from crmtui.errors import Ambiguous, CrmError, NotFound
+from crmtui.domain.words import plural
 from crmtui.importer.mapping import norm
 from crmtui.store.models import Account, ImportChange, Pipeline, TABLES_BY_ENTITY
 
@@ -80,7 +81,7 @@ class References:
         if found:
             shown = ", ".join(map(str, found[:10]))
             raise Ambiguous(f"{raw!r} matches {len(found) if len(found) <= 10 else 'over 10'} "
-                            f"{entity}s (ids {shown})")
+                            f"{plural(entity)} (ids {shown})")
         if entity == "account" and self.create_missing:
             return self._create_account(raw)
         hint = " (--create-missing creates it)" if entity == "account" else ""

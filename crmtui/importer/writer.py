@@ -29,7 +29,6 @@ import os
 import sqlite3
 from array import array
 from contextlib import contextmanager
-from datetime import datetime, time, timezone
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Callable
@@ -39,6 +38,7 @@ from sqlalchemy.exc import IntegrityError
 
 from crmtui.domain import dates, leads as lead_rules, records, rules, users
 from crmtui.domain.identity import current_user
+from crmtui.domain.words import plural
 from crmtui.errors import Conflict, CrmError, Invalid
 from crmtui.importer import convert, mapping, matching
 from crmtui.importer.options import ImportOptions, Summary
@@ -124,7 +124,7 @@ def _unchecked_rule(entity: str):
     try:
         yield
     except (IntegrityError, sqlite3.IntegrityError) as exc:
-        raise Conflict(f"the import of {entity}s stopped: the store refused a row "
+        raise Conflict(f"the import of {plural(entity)} stopped: the store refused a row "
                        f"({getattr(exc, 'orig', exc)}); nothing was imported",
                        hint="please report this: the import should have named the row") \
             from None
@@ -787,7 +787,7 @@ class Job:
                     ids = ", ".join(str(m["id"]) for m in existing[:10])
                     column, shown = self._key_shown(batch, i, key.label)
                     batch.bad(i, column, shown or _show(value),
-                              f"{key.label} matches {len(existing)} {self.entity}s (ids {ids}); "
+                              f"{key.label} matches {len(existing)} {plural(self.entity)} (ids {ids}); "
                               "match on another field with --match")
                     break
                 for m in existing:

@@ -86,7 +86,6 @@ def compute(s: Session, options: ReportOptions | None = None) -> dict:
                  o.currency.in_(included))
           .group_by(o.account_id).cte("pa"))
     won_cols = [pa.c[f"w{i}"] for i in range(len(present))]
-    open_cols = [pa.c[f"p{i}"] for i in range(len(present))]
 
     # The won amount in the report currency, for ranking and segments only: exact on
     # PostgreSQL (numeric), in floating point on SQLite. Every amount shown is converted
