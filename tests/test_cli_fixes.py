@@ -1,21 +1,12 @@
 """Regression tests for workflow and CLI fixes; each checks the database afterwards."""
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from crmtui.domain import records
 from crmtui.errors import Invalid
 from crmtui.store.models import ChangeLog, Contact, Lead, Opportunity
-
-
-def get(store, model, record_id):
-    with store.read() as s:
-        return s.get(model, record_id)
-
-
-def count(store, model, *where):
-    with store.read() as s:
-        return s.scalar(select(func.count()).select_from(model).where(*where))
+from tests.storekit import count, get
 
 
 # -- 1. clearing a required field ---------------------------------------------------------

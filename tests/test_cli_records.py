@@ -8,16 +8,7 @@ from sqlalchemy import func, select
 from crmtui.store.models import (
     Account, Activity, ChangeLog, Contact, Lead, Opportunity, Stage, StageChange,
 )
-
-
-def get(store, model, record_id):
-    with store.read() as s:
-        return s.get(model, record_id)
-
-
-def count(store, model, *where):
-    with store.read() as s:
-        return s.scalar(select(func.count()).select_from(model).where(*where))
+from tests.storekit import count, get
 
 
 def test_lead_add_show_edit_delete(cli, store):
