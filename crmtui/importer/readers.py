@@ -402,11 +402,14 @@ class JsonRows(Rows):
             if skip_space() != "":
                 fail("more text after the closing ']'")
 
-        first_char = skip_space()
-        if first_char == "{":  # a file holding one object: one record
+        def value() -> tuple[int, object]:
+            """The JSON value at `pos` (reading more of the file as needed) and its line."""
+            nonlocal pos, line
             while True:
                 try:
                     obj, end = self.decoder.raw_decode(buf, pos)
+                    if end == len(buf) and not eof and not isinstance(obj, (dict, list)):
+                        raise json.JSONDecodeError("truncated", buf, end)
                     break
                 except json.JSONDecodeError as exc:
                     if not more():
@@ -418,6 +421,11 @@ class JsonRows(Rows):
                 self._check_text(obj, start_line)
             line += buf.count("\n", pos, end)
             pos = end
+            return start_line, obj
+
+        first_char = skip_space()
+        if first_char == "{":  # a file holding one object: one record
+            start_line, obj = value()
             if skip_space() != "":
                 fail("more text after the object (several objects: put them in [ ... ], "
                      "or one per line with --format jsonl)")
@@ -441,23 +449,7 @@ class JsonRows(Rows):
                 pos += 1
                 skip_space()
             first = False
-            while True:
-                try:
-                    obj, end = self.decoder.raw_decode(buf, pos)
-                    if end == len(buf) and not eof and not isinstance(obj, (dict, list)):
-                        raise json.JSONDecodeError("truncated", buf, end)
-                    break
-                except json.JSONDecodeError as exc:
-                    if not more():
-                        fail(f"{exc.msg}")
-                except (ValueError, RecursionError) as exc:
-                    raise self._json_error(exc, line) from None
-            start_line = line
-            if _SURROGATE_ESCAPE.search(buf, pos, end):
-                self._check_text(obj, start_line)
-            line += buf.count("\n", pos, end)
-            pos = end
-            yield start_line, obj
+            yield value()
 
 
 def _text_ok(value) -> bool:
