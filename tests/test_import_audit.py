@@ -545,3 +545,18 @@ def test_demo_store_export_imports_into_an_empty_store(cli, tmp_path, another_st
     for noun, fields in keep.items():
         assert [{f: r.get(f) for f in fields} for r in after[noun]] == \
             [{f: r.get(f) for f in fields} for r in before[noun]], noun
+
+
+def test_a_row_matching_several_records_is_rejected_and_the_next_rows_still_read(
+        cli, tmp_path, store):
+    # (the fuzz test found this: the message's id list reused a variable of the loop)
+    cli("account", "add", "Acme")
+    cli("account", "add", "Acme")
+    path = tmp_path / "a.csv"
+    path.write_text("Account Name\r\nAcme\r\nAcme\r\nGlobex\r\n", encoding="utf-8")
+    result = cli("import", "accounts", str(path), code=1)
+    assert "matches 2 accounts (ids 1, 2)" in result.stderr
+    assert "Traceback" not in result.stderr
+    cli("import", "accounts", str(path), "--on-error", "skip", "--rejects",
+        str(tmp_path / "r.csv"), code=None)  # (rows were rejected: exit 1 says so)
+    assert [a["name"] for a in cli.json("account", "list", "--team")].count("Globex") == 1

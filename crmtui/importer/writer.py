@@ -784,11 +784,11 @@ class Job:
                     continue
                 if len(existing) > 1:
                     key = keys[k]
-                    ids = ", ".join(str(m["id"]) for m in existing[:10])
+                    some = ", ".join(str(m["id"]) for m in existing[:10])
                     column, shown = self._key_shown(batch, i, key.label)
                     batch.bad(i, column, shown or _show(value),
-                              f"{key.label} matches {len(existing)} {plural(self.entity)} (ids {ids}); "
-                              "match on another field with --match")
+                              f"{key.label} matches {len(existing)} {plural(self.entity)} "
+                              f"(ids {some}); match on another field with --match")
                     break
                 for m in existing:
                     rid = m["id"]
