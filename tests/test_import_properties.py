@@ -79,7 +79,7 @@ def _slow_phone(text):
     return text
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 @given(st.from_regex(r"\+[1-9][0-9]{6,16}", fullmatch=True))
 def test_e164_fast_path_matches_the_full_parser(text):
     if values._e164_kept(text):
@@ -93,7 +93,7 @@ domain = st.sampled_from(["example.com", "Example.COM", "sub.example.org", "x.io
                           "test", "mail.invalid"])
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 @given(local, domain)
 def test_email_fast_path_matches_the_validator(loc, dom):
     from email_validator import EmailNotValidError, validate_email
