@@ -113,12 +113,7 @@ def undo_plan(s: Session, batch_id: int) -> UndoPlan:
             label = next(k for k, v in TABLES_BY_ENTITY.items() if v is child)
             for parent_id, child_id in rows:
                 plan.referenced.append((entity, parent_id, f"{label} {child_id}"))
-    for change in s.scalars(select(ImportChange).where(ImportChange.batch_id == batch.id,
-                                                       ImportChange.action == "insert",
-                                                       ImportChange.entity == "stage")):
-        stage = s.get(Stage, change.record_id)
-        if stage is None:
-            continue
+    for stage, change in _created_stages(s, batch):
         plan.deletes["stage"] = plan.deletes.get("stage", 0) + 1
         if stage.version != change.version_after:
             plan.edited.append(("stage", stage.id))
@@ -195,12 +190,7 @@ def undo(s: Session, batch_id: int, *, force: bool = False) -> dict:
         _detach_own_children(s, entity, batch.id, condition)
         s.execute(delete(model).where(condition).execution_options(synchronize_session=False))
         result["deleted"][entity] = n
-    for change in s.scalars(select(ImportChange).where(ImportChange.batch_id == batch.id,
-                                                       ImportChange.action == "insert",
-                                                       ImportChange.entity == "stage")):
-        stage = s.get(Stage, change.record_id)
-        if stage is None:
-            continue
+    for stage, _ in _created_stages(s, batch):
         if ("stage", stage.id) in keep:
             continue
         in_use = s.scalar(select(func.count()).select_from(Opportunity)
@@ -290,3 +280,13 @@ def describe_undo(result: dict) -> str:
         text += f"; kept {result['kept']} record(s) edited or used since: " + \
             ", ".join(result["kept_records"][:10])
     return text
+
+
+def _created_stages(s: Session, batch: ImportBatch):
+    """(stage, its insert record) for each stage the batch created that still exists."""
+    for change in s.scalars(select(ImportChange).where(ImportChange.batch_id == batch.id,
+                                                       ImportChange.action == "insert",
+                                                       ImportChange.entity == "stage")):
+        stage = s.get(Stage, change.record_id)
+        if stage is not None:
+            yield stage, change
