@@ -106,8 +106,7 @@ def parse_money_currency(value: object, field: str = "amount", *,
             core = core.replace(".", "").replace(",", ".")
         else:
             if not re.fullmatch(r"-?\d{1,3}(,\d{3})*(\.\d+)?|-?\d+(\.\d+)?|-?\.\d+", core):
-                raise _bad(field, value, "an amount like 1234.56 or 1,234.56"
-                           + (" (pass --decimal-comma for 1.234,56)" if "," in core else ""))
+                raise _bad(field, value, "an amount like 1234.56 or 1,234.56")
             core = core.replace(",", "")
         try:
             number = Decimal(core)

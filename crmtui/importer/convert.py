@@ -311,6 +311,24 @@ def lead_status(text: str, column: str | None = None) -> str:
                   hint=f"if the column is something else, keep it in extra: {where}")
 
 
+def comma_hint(read, decimal_comma: bool):
+    """`read` (an amount parser), whose refusal of `1.234,56` also names the import's
+    `--decimal-comma` option (the domain's message cannot: no other command has it)."""
+    if decimal_comma:
+        return read
+
+    def reading(value):
+        try:
+            return read(value)
+        except Invalid as exc:
+            if "," not in str(value):
+                raise
+            raise Invalid(f"{exc.message} (pass --decimal-comma for 1.234,56)",
+                          field=exc.field, value=exc.value, hint=exc.hint) from None
+
+    return reading
+
+
 def make(spec: FieldSpec, *, decimal_comma: bool, entity: str | None = None,
          column: str | None = None) -> Callable[[str], object] | None:
     """A converter for a non-date field kind (None: the raw text is resolved later)."""
@@ -332,7 +350,9 @@ def make(spec: FieldSpec, *, decimal_comma: bool, entity: str | None = None,
     if kind == "int":
         return lambda v: values.parse_int(v, name, maximum=values.INT32_MAX)
     if kind == "money":
-        return lambda v: values.to_minor(values.parse_money(v, name, decimal_comma=decimal_comma))
+        read = comma_hint(lambda v: values.parse_money(v, name, decimal_comma=decimal_comma),
+                          decimal_comma)
+        return lambda v: values.to_minor(read(v))
     if kind == "percent":
         return lambda v: values.parse_percent(v, name)
     if kind == "choice":

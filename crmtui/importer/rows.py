@@ -248,8 +248,9 @@ class RowBuilder:
                 self.steps.append((i, src, "value", spec, _fraction_percent))
             elif self.entity == "opportunity" and spec.name == "amount":
                 comma = self.options.decimal_comma
-                self.steps.append((i, src, "money", spec, lambda v: values.parse_money_currency(
-                    v, "amount", decimal_comma=comma)))
+                self.steps.append((i, src, "money", spec, convert.comma_hint(
+                    lambda v: values.parse_money_currency(v, "amount", decimal_comma=comma),
+                    comma)))
             else:
                 conv = convert.make(spec, decimal_comma=self.options.decimal_comma,
                                     entity=self.entity, column=src)

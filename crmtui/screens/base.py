@@ -8,7 +8,6 @@ domain are shown with their message and hint, as the CLI prints them.
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Any, Callable
 
 from textual.binding import Binding
@@ -51,16 +50,8 @@ def translate(exc: Exception) -> CrmError:
                       hint="nothing was saved; see `crm db check`")
 
 
-# Advice in domain messages that only a command line can follow; the app has no such option.
-# (values.parse_money suggests `--decimal-comma`, an option of `crm import` alone.)
-CLI_ONLY = (re.compile(r"\s*\(pass --decimal-comma for [^)]*\)"),)
-
-
 def error_text(exc: CrmError) -> str:
-    text = exc.message
-    for pattern in CLI_ONLY:
-        text = pattern.sub("", text)
-    message = visible(text, multiline=True)
+    message = visible(exc.message, multiline=True)
     if exc.hint:
         message += "\n" + visible(exc.hint, multiline=True)
     return message
