@@ -1,8 +1,8 @@
 """The `crm` command: global options, one sub-command group per noun, and `crm` alone -> the app.
 
-Only Typer and the light command modules load here; each command imports the store and the
-domain when it runs, so `crm --help`, `crm --version` and shell completion stay fast and
-never import sqlalchemy or textual.
+Only Typer and `commands.common` load here: a command's module is imported when it is invoked
+(`COMMANDS`), and it imports the store and the domain when it runs, so `crm --help`,
+`crm --version` and shell completion stay fast and never import sqlalchemy or textual.
 """
 
 from typing import Annotated, Optional
@@ -12,10 +12,13 @@ import typer
 from crmtui import __version__
 from crmtui.commands.common import handle, state
 from typer.core import TyperGroup
+from typer.models import CommandInfo
 
-# name -> (module, attribute, one-line help). A group is imported and built only when it is
-# invoked (Typer inspects every parameter of every command it builds: ~1 ms a command).
-GROUPS = {
+# name -> (module, attribute, one-line help) of every sub-command: a group (a Typer app) or a
+# command (a function). Each is imported and built only when it is invoked (Typer inspects
+# every parameter of every command it builds: ~1 ms a command), and `crm --help` lists them
+# from here (tests/test_startup_cli.py checks a command's line against its own help).
+COMMANDS = {
     "lead": ("crmtui.commands.lead", "app", "Leads: people who might buy. Qualify, disqualify, "
              "convert."),
     "account": ("crmtui.commands.account", "app", "Accounts: the companies you sell to."),
@@ -37,30 +40,51 @@ GROUPS = {
     "user": ("crmtui.commands.user", "app", "Users of the team: owners of records (team mode)."),
     "privacy": ("crmtui.commands.privacy", "app", "A person's data: export it, or erase it."),
     "db": ("crmtui.commands.db", "app", "The database: path, migrate, check, backup, copy."),
+    "agenda": ("crmtui.commands.task", "agenda", "Overdue, today, and the next days: open "
+               "tasks and planned activities."),
+    "demo": ("crmtui.commands.demo", "demo", "Create (or reuse) the demo store (demo.db in the "
+             "data folder, or --db) and open the app."),
+    "search": ("crmtui.commands.search", "search", "Search names, emails, companies, phones, "
+               "notes and activities (subject and body); each hit shows its type and id."),
+    "dupes": ("crmtui.commands.dupes", "dupes", "List likely duplicates with a reason and a "
+              "score (100 = same email)."),
+    "merge": ("crmtui.commands.dupes", "merge", "Merge OTHER into KEEP: move everything "
+              "related, fill empty fields, delete OTHER."),
+    "history": ("crmtui.commands.history", "history", "Every change to a record: field, old "
+                "and new value, when, from where and by whom."),
+    "whoami": ("crmtui.commands.user", "whoami", "Who you are (CRMTUI_USER or `user` in "
+               "config.toml) and whether the team knows you."),
 }
 
 
 class LazyGroup(TyperGroup):
-    """The root group: sub-groups are imported and built on first use, not at every start."""
+    """The root group: sub-commands are imported and built on first use, not at every start."""
 
     def list_commands(self, ctx) -> list[str]:
-        return list(GROUPS) + [name for name in self.commands if name not in GROUPS]
+        return list(COMMANDS) + [name for name in self.commands if name not in COMMANDS]
 
     def get_command(self, ctx, cmd_name: str):
-        if cmd_name not in self.commands and cmd_name in GROUPS:
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
             import importlib
 
-            module, attribute, _ = GROUPS[cmd_name]
-            command = typer.main.get_command(getattr(importlib.import_module(module), attribute))
-            command.name = cmd_name
+            module, attribute, _ = COMMANDS[cmd_name]
+            target = getattr(importlib.import_module(module), attribute)
+            if isinstance(target, typer.Typer):
+                command = typer.main.get_command(target)
+                command.name = cmd_name
+            else:  # what `app.command(cmd_name)(target)` would build
+                command = typer.main.get_command_from_info(
+                    CommandInfo(name=cmd_name, callback=target),
+                    pretty_exceptions_short=app.pretty_exceptions_short,
+                    rich_markup_mode=app.rich_markup_mode)
             self.commands[cmd_name] = command
         return self.commands.get(cmd_name)
 
     def format_commands(self, ctx, formatter) -> None:
         rows = []
         for name in self.list_commands(ctx):
-            if name in GROUPS and name not in self.commands:
-                rows.append((name, GROUPS[name][2]))
+            if name in COMMANDS and name not in self.commands:
+                rows.append((name, COMMANDS[name][2]))
             else:
                 rows.append((name, self.get_command(ctx, name).get_short_help_str(200)))
         with formatter.section("Commands"):
@@ -77,20 +101,6 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
     rich_markup_mode=None,
 )
-
-
-def _register_commands() -> None:
-    from crmtui.commands import demo, dupes, history, search, task, user
-
-    app.command("agenda")(task.agenda)
-    demo.register(app)
-    search.register(app)
-    dupes.register(app)
-    history.register(app)
-    app.command("whoami")(user.whoami)
-
-
-_register_commands()
 
 
 def _version(value: bool) -> None:

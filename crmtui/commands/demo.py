@@ -120,9 +120,3 @@ def _fill(store, demo_data, seed: int, rows: int) -> dict:
             bar.advance(tasks[label], n)
 
         return demo_data.generate(store, seed=seed, leads=rows, progress=progress)
-
-
-def register(app: typer.Typer) -> None:
-    app.command("demo")(demo)
-
-

@@ -68,8 +68,3 @@ def merge(entity: Annotated[str, typer.Argument(help="lead, contact or account")
     moved = ", ".join(count(n, k) for k, n in result["moved"].items()) or "nothing"
     filled = ", ".join(result["filled"]) or "nothing"
     output.note(f"merged {name} {other_id} into {keep_id}; moved {moved}; filled {filled}")
-
-
-def register(app: typer.Typer) -> None:
-    app.command("dupes")(dupes)
-    app.command("merge")(merge)

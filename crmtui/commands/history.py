@@ -35,7 +35,3 @@ def history(target: Annotated[str, typer.Argument(help="lead:12, account:Acme, o
                 [("at", "When"), ("action", "What"), ("field", "Field"), ("old", "Old"),
                  ("new", "New"), ("source", "Via"), ("actor", "By")],
                 title=f"History of {entity} {record_id}", empty="No history recorded.")
-
-
-def register(app: typer.Typer) -> None:
-    app.command("history")(history)

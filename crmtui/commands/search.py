@@ -31,7 +31,3 @@ def search(text: Annotated[list[str], typer.Argument(help="Words to find (prefix
         hit["ref"] = f"{'opp' if hit['type'] == 'opportunity' else hit['type']}:{hit['id']}"
     output.emit(hits, fmt, [("ref", "Ref"), ("name", "Name"), ("detail", "Details")],
                 empty=f"Nothing matches {' '.join(text)!r}.", all_keys=HIT_KEYS)
-
-
-def register(app: typer.Typer) -> None:
-    app.command("search")(search)
