@@ -92,9 +92,10 @@ def default_owner(s: Session) -> str | None:
 
 
 def mine_filter(s: Session) -> str | None:
-    """The owner a list shows by default: you, in team mode; nobody (everything) otherwise."""
-    if not team_mode(s):
-        return None
+    """The owner a list shows by default: you, in team mode; nobody (everything) otherwise.
+
+    Finding you among the users implies team mode, so this is one query when you are set
+    and none when you are not (every list runs it)."""
     me = current_user()
     user = find(s, me) if me else None
     return user.name if user else None
