@@ -643,6 +643,37 @@ def test_bulk_delete_asks_first(store):
         assert s.scalar(select(func.count()).select_from(Contact)) == total - 1
 
 
+def test_delete_dialog_says_what_each_choice_does_in_words(store):
+    """'1 activity, 1 converted lead', not '1 activities, 1 converted leads'; and that the
+    converted lead is kept (only unlinked) even by 'Delete them too'."""
+    async def go():
+        app = make_app(store, start="contacts")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            contact_id = app.screen.query_one("VirtualTable").current.id
+            from crmtui.domain import activities
+
+            with store.write() as s:
+                activities.add(s, "note", "depends on it", on=("contact", contact_id))
+                lead = s.scalars(select(Lead).where(Lead.status == "new")).first()
+                lead.status, lead.converted_contact_id = "converted", contact_id
+            await pilot.press("D")
+            await settle(pilot)
+            body = app.screen.body.plain
+            await pilot.press("escape")
+            await settle(pilot)
+            return contact_id, body
+
+    contact_id, body = run(go())
+    assert "It has 1 activity, 1 converted lead." in body
+    assert ("Delete them too: delete its 1 activity and unlink 1 converted lead "
+            "(the lead is kept).") in body
+    assert "Keep them, unlinked: unlink its 1 activity, 1 converted lead (the lead is kept)." \
+        in body
+    with store.read() as s:  # escape deleted nothing
+        assert s.get(Contact, contact_id) is not None
+
+
 def test_bulk_move_stage(store):
     async def go():
         app = make_app(store, start="deals")

@@ -532,8 +532,12 @@ def confirm_delete(screen, question: Text, related: dict[str, int], count: int, 
     body.append(" This cannot be undone.")
     choices = [("delete", "Delete" if count == 1 else f"Delete {count}", "error")]
     if related:
-        listing = ", ".join(f"{n} {label}" for label, n in related.items())
-        body.append(f"\n\n{'It has' if count == 1 else 'They have'} {listing}.")
+        from crmtui.domain.records import describe_related
+
+        body.append(f"\n\n{'It has' if count == 1 else 'They have'} "
+                    f"{describe_related(related)}.")
+        for label, how in (("Delete them too", "delete"), ("Keep them, unlinked", "detach")):
+            body.append(f"\n{label}: {describe_related(related, how, owners=count)}.")
         choices = [("cascade", "Delete them too", "error"),
                    ("detach", "Keep them, unlinked", "warning")]
 
