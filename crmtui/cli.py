@@ -5,6 +5,7 @@ Only Typer and `commands.common` load here: a command's module is imported when 
 `crm --version` and shell completion stay fast and never import sqlalchemy or textual.
 """
 
+import gc
 from typing import Annotated, Optional
 
 import typer
@@ -140,3 +141,8 @@ def main() -> None:
         app()
     except KeyboardInterrupt:
         raise SystemExit(130) from None
+    finally:
+        # The command is done and the process ends: the interpreter's teardown would now run
+        # garbage collections over every object the imports made (sqlalchemy, pydantic, the
+        # models), ~100 ms of a `crm lead list`. Frozen objects are left to the OS instead.
+        gc.freeze()

@@ -1,6 +1,9 @@
-"""The lazy root command (issue 7): `crm --help` lists every sub-command from `COMMANDS`
-without importing them, and what it lists is what the commands themselves say."""
+"""Start-up of `crm` (issue 7): `crm --help` lists every sub-command from `COMMANDS` without
+importing them, what it lists is what the commands themselves say, and a real process still
+finishes its work and closes its files although `main` skips the teardown's collections."""
 
+import json
+import os
 import subprocess
 import sys
 
@@ -41,3 +44,21 @@ def test_top_level_command_help(cli, argv):
     result = cli(*argv)
     assert result.stdout.startswith(f"Usage: crm {argv[0]} [OPTIONS]")
     assert COMMANDS[argv[0]][2].split(":")[0] in " ".join(result.stdout.split())
+
+
+def test_a_real_process_writes_reads_and_closes_its_files(tmp_path):
+    """`main` leaves the objects of a finished command to the OS at exit (gc.freeze): the
+    write is committed, the output complete, the database closed (no -wal or -shm left)."""
+    db = tmp_path / "crm.db"
+    env = {**os.environ, "CRMTUI_HOME": str(tmp_path), "CRMTUI_DB": str(db)}
+
+    def crm(*args: str) -> str:
+        return subprocess.run([sys.executable, "-m", "crmtui", *args], env=env, check=True,
+                              capture_output=True, text=True).stdout
+
+    assert crm("lead", "add", "Ada Lovelace", "--email", "ada@example.com").strip() == "1"
+    out = tmp_path / "leads.csv"
+    crm("export", "leads", "-o", str(out))
+    assert [r["email"] for r in json.loads(crm("lead", "list", "--json"))] == ["ada@example.com"]
+    assert out.read_text().count("\n") == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["crm.db", "leads.csv"]
