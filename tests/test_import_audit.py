@@ -181,7 +181,7 @@ def test_undo_refuses_when_a_created_stage_is_used_since(cli, store, tmp_path):
     assert "stage" in result.stderr and "opportunity 2" in result.stderr
     assert len(all_of(store, Opportunity)) == 2
     result = cli("import", "undo", batch, "--yes", "--force")
-    assert "kept 1 record(s)" in result.stderr and "stage" in result.stderr
+    assert "kept 1 record edited" in result.stderr and "stage" in result.stderr
     assert [o.name for o in all_of(store, Opportunity)] == ["Other"]
 
 

@@ -15,7 +15,7 @@ from datetime import date, datetime, timezone
 from sqlalchemy import delete, func, select, update as sql_update
 from sqlalchemy.orm import Session
 
-from crmtui.domain import dates, pipelines, records
+from crmtui.domain import dates, pipelines, records, words
 from crmtui.errors import Conflict, NotFound
 from crmtui.store.models import (
     Activity, ChangeLog, Contact, ImportBatch, ImportChange, Lead, Opportunity, Stage,
@@ -67,18 +67,22 @@ class UndoPlan:
         if self.edited:
             shown = ", ".join(f"{e} {i}" for e, i in self.edited[:10])
             more = f" and {len(self.edited) - 10} more" if len(self.edited) > 10 else ""
-            parts.append(f"{len(self.edited)} record(s) were edited after import batch "
+            n = len(self.edited)
+            parts.append(f"{words.count(n, 'record')} {'was' if n == 1 else 'were'} edited "
+                         f"after import batch "
                          f"{self.batch.id}: {shown}{more}")
         if self.referenced:
             shown = ", ".join(f"{e} {i} ({why})" for e, i, why in self.referenced[:10])
-            parts.append(f"{len(self.referenced)} imported record(s) are used by records added "
+            n = len(self.referenced)
+            parts.append(f"{words.count(n, 'imported record')} {'is' if n == 1 else 'are'} "
+                         f"used by records added "
                          f"since: {shown}")
         return "; ".join(parts)
 
     def question(self) -> str:
-        what = ", ".join(f"delete {n:,} {e}(s)" for e, n in self.deletes.items() if n)
+        what = ", ".join(f"delete {words.count(n, e)}" for e, n in self.deletes.items() if n)
         if self.restores:
-            what = (what + ", " if what else "") + f"restore {self.restores:,} updated record(s)"
+            what = (what + ", " if what else "") + f"restore {words.count(self.restores, 'updated record')}"
         return f"Undo import batch {self.batch.id} ({what or 'nothing to do'})?"
 
 
@@ -272,12 +276,12 @@ def _restore(model, column: str, value):
 
 
 def describe_undo(result: dict) -> str:
-    parts = [f"deleted {n:,} {e}(s)" for e, n in result["deleted"].items()]
+    parts = [f"deleted {words.count(n, e)}" for e, n in result["deleted"].items()]
     if result["restored"]:
-        parts.append(f"restored {result['restored']:,} record(s)")
+        parts.append(f"restored {words.count(result['restored'], 'record')}")
     text = f"undid import batch {result['batch']}: " + (", ".join(parts) or "nothing to undo")
     if result["kept"]:
-        text += f"; kept {result['kept']} record(s) edited or used since: " + \
+        text += f"; kept {words.count(result['kept'], 'record')} edited or used since: " + \
             ", ".join(result["kept_records"][:10])
     return text
 

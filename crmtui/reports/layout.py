@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+from crmtui.domain import words
 from crmtui.reports import REPORTS, charts
 
 RIGHT = {"int", "money", "rate", "pct", "days"}
@@ -142,7 +143,7 @@ def _has_money(name: str) -> bool:
 def notes(name: str, result: dict) -> list[str]:
     out = []
     for entry in result.get("excluded", []):
-        out.append(f"Left out: {entry['count']:,} deal(s) in {entry['currency']} "
+        out.append(f"Left out: {words.count(entry['count'], 'deal')} in {entry['currency']} "
                    f"({money(entry['amount'])} {entry['currency']}); add a rate under "
                    f"[rates] in config.toml, or pass --currency {entry['currency']}.")
     return out
@@ -197,11 +198,14 @@ def _forecast_notes(r: dict) -> list[str]:
                        ("undated", "without an expected close date")):
         part = r[key]
         if part["count"]:
-            out.append(f"Also open: {part['count']:,} deal(s) {label}: {money(part['amount'])} "
+            out.append(f"Also open: {words.count(part['count'], 'deal')} {label}: {money(part['amount'])} "
                        f"(weighted {money(part['weighted'])}).")
     if r["overdue"]["count"]:
-        out.append(f"{r['overdue']['count']:,} open deal(s) are past their expected close date "
-                   f"({money(r['overdue']['amount'])}); `crm opp list --overdue` lists them.")
+        n = r["overdue"]["count"]
+        out.append(f"{words.count(n, 'open deal')} {'is' if n == 1 else 'are'} past "
+                   f"{'its' if n == 1 else 'their'} expected close date "
+                   f"({money(r['overdue']['amount'])}); `crm opp list --overdue` lists "
+                   f"{'it' if n == 1 else 'them'}.")
     rule = f"Commit: probability >= {r['commit_probability']}%"
     if r["commit_stages"]:
         rule += " or stage " + ", ".join(r["commit_stages"])
@@ -337,7 +341,7 @@ def _accounts(r: dict) -> list[Section]:
                      Column("last_closed_at", "Last closed", "date", drop=2),
                      Column("last_activity_at", "Last activity", "date", drop=1)]
         out.append(Section(
-            f"At risk: {r['at_risk']:,} customer(s) with no open deal, activity or close in "
+            f"At risk: {words.count(r['at_risk'], 'customer')} with no open deal, activity or close in "
             f"{r['at_risk_days']} days ({money(r['at_risk_amount'])} won)", risk_cols, risk,
             main=False))
     return out
