@@ -11,8 +11,6 @@ The schema itself is created and changed only by the Alembic revisions under
 `migrations/versions`; a test checks that those revisions produce these tables.
 """
 
-from __future__ import annotations
-
 from datetime import date, datetime, timezone
 from typing import Optional
 
