@@ -8,7 +8,7 @@ import typer
 from crmtui.commands import output
 from crmtui.commands.common import JsonOpt, handle, open_store, state
 
-app = typer.Typer(help="The database: path, migrate, check, backup.", no_args_is_help=True)
+app = typer.Typer(help="The database: path, migrate, check, backup, copy.", no_args_is_help=True)
 
 
 @app.command("path", help="Print the database in use (after --db and CRMTUI_DB).")
