@@ -119,3 +119,26 @@ def test_stale_filter(cli, store):
     stale = cli.json("opp", "list", "--stale")
     assert [r["name"] for r in stale] == ["Rotting"]
     assert "20 days in Prospecting" in stale[0]["stale_reasons"][0]
+
+
+def test_due_before_a_day_includes_all_of_that_day(store):
+    """'Due on or before 2030-03-14' lists the tasks due at 16:00 that day, not only those due
+    by the 09:00 a date alone means for a new task; an explicit time is still a cut-off."""
+    from crmtui.domain import activities, dates
+
+    day = datetime(2030, 3, 14)
+    with store.write() as s:
+        for subject, at in (("early", day.replace(hour=8)), ("late", day.replace(hour=16)),
+                            ("last minute", day.replace(hour=23, minute=59)),
+                            ("next day", day + timedelta(days=1, hours=9))):
+            activities.add(s, "task", subject, due=dates.localize(at))
+
+    def subjects(value):
+        with store.read() as s:
+            page = listing.page(s, listing.ListQuery("activity", {"due_before": value},
+                                                     limit=50))
+            return sorted(a.subject for a in page.rows)
+
+    assert subjects("2030-03-14") == ["early", "last minute", "late"]
+    assert subjects("2030-03-14T12:00") == ["early"]
+    assert subjects("2030-03-15") == ["early", "last minute", "late", "next day"]

@@ -8,7 +8,7 @@ listing never scans a million rows just to count them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import time, timedelta
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
@@ -187,7 +187,9 @@ def _activity_condition(s: Session, name: str, value):
         entity, record_id = parse_target(s, value)
         return getattr(Activity, f"{entity}_id") == record_id
     if name == "due_before":
-        return Activity.due_at <= dates.parse_when(value, "due before")
+        # "on or before": a day without a time includes all of that day (not until 09:00)
+        return Activity.due_at <= dates.parse_when(value, "due before",
+                                                   default_time=time.max)
     raise AssertionError(name)
 
 
