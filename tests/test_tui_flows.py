@@ -57,6 +57,30 @@ def test_move_a_deal_on_the_board_records_the_stage_change(store):
     assert focused == deal_id  # the cursor follows the card into its new column
 
 
+def test_moving_a_deal_keeps_the_top_of_its_new_column_in_view(store):
+    """The moved card lands among the column's first cards: the column still shows its top
+    (its biggest deals), with the cursor on the moved card, not scrolled to start at it."""
+    async def go():
+        app = make_app(store, start="board")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            board, card = first_card(app)
+            await pilot.press("greater_than_sign")
+            await settle(pilot)
+            column = board.current_column
+            return (card.id, column.stage_id, column.top, column.at_start,
+                    [c.id for c in column.cards], board.current_card.id)
+
+    moved, stage_id, top, at_start, ids, focused = run(go())
+    assert focused == moved and top == 0 and at_start
+    with store.read() as s:  # the column's biggest open deals, in board order
+        biggest = [o.id for o in s.scalars(
+            select(Opportunity).where(Opportunity.stage_id == stage_id)
+            .order_by(Opportunity.amount_minor.desc(), Opportunity.id.desc()).limit(3))]
+    assert ids[:3] == biggest
+    assert moved in ids
+
+
 def test_next_stage_past_the_last_says_what_to_press(store):
     async def go():
         app = make_app(store, start="board")

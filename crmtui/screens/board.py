@@ -152,12 +152,18 @@ class BoardScreen(CrmScreen):
             columns = []
             for st in stages:
                 if focus is not None and st.id == focus[0] and focus_at is not None:
-                    w, cards = cards_for(s, st.id, filters, facts, anchor=focus_at,
-                                         inclusive=True, limit=limit)
                     before = browse.window(s, "opportunity", filters, sort=SORT, descending=True,
-                                           anchor=focus_at, backward=True, limit=1,
+                                           anchor=focus_at, backward=True, limit=on_screen,
                                            where=[browse.in_stage(st.id)])
-                    columns.append((st, cards, not before.rows, not w.more, focus[1], 0))
+                    if len(before.rows) < on_screen:  # it shows from the top: keep the column so
+                        w, cards = cards_for(s, st.id, filters, facts,
+                                             limit=limit + len(before.rows))
+                        columns.append((st, cards, True, not w.more, focus[1],
+                                        len(before.rows)))
+                    else:  # deep in the column: from the card (k scrolls back)
+                        w, cards = cards_for(s, st.id, filters, facts, anchor=focus_at,
+                                             inclusive=True, limit=limit)
+                        columns.append((st, cards, False, not w.more, focus[1], 0))
                 elif st.id in anchors:
                     anchor, cursor_id, line, at_top = anchors[st.id]
                     # at the top of a column, new deals show up there; else stay put
