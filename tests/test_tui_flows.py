@@ -253,6 +253,32 @@ def test_convert_a_lead(store):
         assert log.source == "app"
 
 
+def test_a_closed_deal_offers_reopen_not_win_or_lose(store):
+    with store.read() as s:
+        ids = {kind: s.scalars(select(Opportunity.id).join(Stage, Stage.id == Opportunity.stage_id)
+                               .where(Stage.kind == kind).order_by(Opportunity.id)).first()
+               for kind in ("open", "lost")}
+
+    async def go():
+        app = make_app(store, start="deals")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            footers = {}
+            for kind, deal_id in ids.items():
+                app.open_record("opportunity", deal_id)
+                await settle(pilot)
+                footers[kind] = {b.binding.description for b in
+                                 app.screen.active_bindings.values()
+                                 if b.binding.show and b.enabled}
+                await pilot.press("escape")
+                await settle(pilot)
+            return footers
+
+    footers = run(go())
+    assert {"Win", "Lose", "Next"} <= footers["open"] and "Reopen" not in footers["open"]
+    assert "Reopen" in footers["lost"] and not {"Win", "Lose", "Next"} & footers["lost"]
+
+
 # -- tasks --------------------------------------------------------------------------------
 
 def test_add_a_task_then_complete_it_from_the_agenda(store):

@@ -186,7 +186,7 @@ class RecordScreen(CrmScreen):
         Binding("s", "stage", "Stage", id="record.stage", show=False),
         Binding("w", "win", "Win", id="record.win"),
         Binding("l", "lose", "Lose", id="record.lose"),
-        Binding("R", "reopen", "Reopen", id="record.reopen", show=False),
+        Binding("R", "reopen", "Reopen", id="record.reopen"),
         Binding("x", "complete", "Complete", id="record.complete"),
         Binding("z", "snooze", "Snooze", id="record.snooze"),
         Binding("D", "delete", "Delete", id="record.delete", show=False),
@@ -388,7 +388,8 @@ class RecordScreen(CrmScreen):
         if action in ("move", "stage", "win", "lose"):
             if entity != "opportunity":
                 return False
-            return None if page.get("kind") not in (None, "open") else True
+            # a closed deal: these are gone from the footer, and Reopen is there instead
+            return page.get("kind") in (None, "open")
         if action == "reopen":
             return entity == "opportunity" and page.get("kind") in ("won", "lost")
         if action in ("complete", "snooze"):
