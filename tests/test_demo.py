@@ -22,3 +22,20 @@ def test_demo_last_activity_dates_match_the_activities(store):
             touched = s.execute(text(
                 f"SELECT count(*) FROM {table} WHERE last_activity_at IS NOT NULL")).scalar()
             assert touched > 0, table
+
+
+def test_demo_has_nothing_in_the_future_that_an_import_would_refuse(store):
+    """A lead converted in the last three days was given a conversion time in the future,
+    so exporting the demo and importing it again stopped at that row."""
+    from datetime import datetime, timezone
+
+    from sqlalchemy import select
+
+    from crmtui.store.models import Lead
+
+    now = datetime.now(timezone.utc)
+    demo.generate(store, seed=5, leads=2000, now=now)
+    with store.read() as s:
+        converted = list(s.scalars(select(Lead).where(Lead.status == "converted")))
+        assert converted
+        assert all(lead.created_at <= lead.converted_at <= now for lead in converted)

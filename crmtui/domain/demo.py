@@ -137,7 +137,8 @@ class Demo:
                 website=None, city=city, country=country, source=r.choice(SOURCES),
                 status=status, owner=r.choice(OWNERS),
                 disqualify_reason=r.choice(DISQUALIFY) if status == "disqualified" else None,
-                converted_at=created + timedelta(days=3) if status == "converted" else None,
+                converted_at=min(created + timedelta(days=3), self.now) if status == "converted"
+                else None,  # never in the future: an export of the demo must import again
             )
             row["score"] = lead_rules.score(SimpleNamespace(**row), 0, None, self.now)
             yield row
