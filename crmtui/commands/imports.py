@@ -266,6 +266,8 @@ def history(limit: Annotated[int, typer.Option("--limit", "-n", help="How many")
 def undo(batch: Annotated[int, typer.Argument(help="Batch id (see `crm import history`)")],
          force: Annotated[bool, typer.Option("--force", help="Undo what can be undone and keep "
                                              "records edited since as they are")] = False,
+         dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what undo would delete, "
+                                               "restore and keep; change nothing")] = False,
          yes: YesOpt = False, json_: JsonOpt = False):
     from crmtui.commands.common import confirm
     from crmtui.importer import batches
@@ -274,6 +276,20 @@ def undo(batch: Annotated[int, typer.Argument(help="Batch id (see `crm import hi
     try:
         with store.read() as s:
             plan = batches.undo_plan(s, batch)
+            if dry_run:
+                shown = batches.plan_dict(plan)
+                text = plan.question().removesuffix("?").replace("Undo import", "Would undo "
+                                                                 "import", 1)
+                if plan.blocked and not force:
+                    text = (f"Undo of import batch {plan.batch.id} would be refused: "
+                            f"{plan.blocked_message()} (with --force: "
+                            f"{text.split('(', 1)[1]}")
+        if dry_run:
+            if json_:
+                output.write(output.dumps(shown))
+            else:
+                output.note(text)
+            return
         if plan.blocked and not force:
             from crmtui.errors import Conflict
 
