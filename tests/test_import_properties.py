@@ -193,21 +193,70 @@ def test_precompiled_validity_on_real_numbers_of_every_region():
 
 
 @settings(deadline=None)
-@given(st.text(alphabet="0123456789,_- ٣²", min_size=1, max_size=8))
-def test_plain_digits_fast_path_of_parse_int(text):
+@given(st.text(alphabet="0123456789,._- ٣²", min_size=1, max_size=8), st.booleans())
+def test_plain_digits_fast_path_of_parse_int(text, decimal_comma):
     import re
 
+    group = "." if decimal_comma else ","
+
     def slow(t):  # parse_int's own rule, spelled out
-        t = t.strip().replace(",", "").replace("_", "")
+        t = t.strip().replace("_", "")
+        if group in t:  # a separator only between thousands: 1,234 (never 1,5 as 15)
+            if not re.fullmatch(r"-?\d{1,3}(" + re.escape(group) + r"\d{3})+", t):
+                return "bad"
+            t = t.replace(group, "")
         if not re.fullmatch(r"-?\d+", t):
             return "bad"
         return int(t) if int(t) >= 0 else "bad"
 
     try:
-        got = values.parse_int(text, "n")
+        got = values.parse_int(text, "n", decimal_comma=decimal_comma)
     except values.Invalid:
         got = "bad"
     assert got == slow(text)
+
+
+whole = convert.make(field("account", "employees"), decimal_comma=False)
+whole_comma = convert.make(field("account", "employees"), decimal_comma=True)
+percent = convert.make(field("opportunity", "probability"), decimal_comma=False)
+percent_comma = convert.make(field("opportunity", "probability"), decimal_comma=True)
+
+
+@given(st.integers(min_value=0, max_value=values.INT32_MAX))
+def test_whole_numbers_in_every_written_form_import_exactly(number):
+    grouped = f"{number:,}"
+    assert whole(str(number)) == whole(grouped) == number
+    assert whole_comma(str(number)) == whole_comma(grouped.replace(",", ".")) == number
+    if number <= 100:
+        assert percent(f"{number}%") == percent_comma(f"{number} %") == number
+
+
+@given(st.lists(st.integers(min_value=0, max_value=999), min_size=2, max_size=4),
+       st.integers(min_value=0, max_value=2))
+def test_a_separator_not_between_thousands_is_refused_never_dropped(groups, short):
+    """`1,5`, `12,34,5`, `1,2345`: refused (not 15, 12345); so `1.5` with --decimal-comma."""
+    import pytest
+
+    parts = [str(groups[0])] + [f"{g:03d}" for g in groups[1:]]
+    i = 1 + short % (len(parts) - 1)
+    parts[i] = parts[i][:-1] if short else parts[i] + "0"  # one group of 2 or 4 digits
+    for sep, read in ((",", whole), (".", whole_comma)):
+        text = sep.join(parts)
+        with pytest.raises(values.Invalid, match="between thousands"):
+            read(text)
+
+
+@given(st.integers(min_value=0, max_value=99), st.integers(min_value=1, max_value=9))
+def test_percentages_with_a_decimal_part_are_refused_either_way(units, tenths):
+    """The store keeps whole percentages: `7.5` is refused, and so is `7,5` -- never 75 --
+    with or without --decimal-comma."""
+    import pytest
+
+    for read, text in ((percent, f"{units}.{tenths}"), (percent, f"{units},{tenths}"),
+                       (percent_comma, f"{units},{tenths}"), (percent_comma, f"{units},{tenths}%"),
+                       (percent_comma, f"{units}.{tenths}")):
+        with pytest.raises(values.Invalid):
+            read(text)
 
 
 @settings(deadline=None)

@@ -102,3 +102,48 @@ def test_phone_region_setting(cli, crm_home):
     config.load.cache_clear()
     assert values.parse_phone("020 7946 0958") == "+442079460958"
     config.load.cache_clear()
+
+
+@pytest.mark.parametrize("text,number", [("1,234", 1234), ("12,345,678", 12345678),
+                                         ("1234", 1234), (" 1,000 ", 1000), ("0", 0)])
+def test_whole_numbers_take_commas_between_thousands(text, number):
+    assert values.parse_int(text, "employees") == number
+
+
+@pytest.mark.parametrize("text", ["1,5", "12,34,5", "1,2345", ",123", "1,234,", "1,,234"])
+def test_a_comma_elsewhere_is_refused_not_dropped(text):
+    """`1,5` employees was stored as 15 and `12,34,5` as 12345."""
+    with pytest.raises(Invalid, match=r"whole number \(a comma only between thousands"):
+        values.parse_int(text, "employees")
+    with pytest.raises(Invalid, match=repr(text).replace("(", r"\(")):
+        values.parse_int(text, "employees")
+
+
+def test_whole_numbers_with_a_decimal_comma():
+    assert values.parse_int("1.200", "employees", decimal_comma=True) == 1200
+    assert values.parse_int("12.345.678", "employees", decimal_comma=True) == 12345678
+    for text in ("1,5", "1,234", "1.5", "12.34.5"):
+        with pytest.raises(Invalid):
+            values.parse_int(text, "employees", decimal_comma=True)
+    with pytest.raises(Invalid, match="without decimals"):
+        values.parse_int("1.200", "employees")  # a dot is a decimal point by default
+
+
+@pytest.mark.parametrize("text", ["7,5", "2,5", "2,5%", "7.5", "7.5%", "12,34,5"])
+def test_percentages_with_a_comma_are_not_multiplied_by_ten(text):
+    """`7,5` % was stored as 75; percentages are whole, so `7.5` and `7,5` are refused."""
+    with pytest.raises(Invalid, match=repr(text)):
+        values.parse_percent(text)
+    with pytest.raises(Invalid, match="whole number"):
+        values.parse_percent(text, decimal_comma=True)
+    assert values.parse_percent("75%") == values.parse_percent("75", decimal_comma=True) == 75
+
+
+def test_cli_refuses_a_probability_with_a_comma(cli):
+    result = cli("opp", "add", "Deal", "--probability", "2,5", code=1)
+    assert "'2,5'" in result.stderr and "between thousands" in result.stderr
+    assert cli.json("opp", "list") == []
+    result = cli("lead", "add", "Ada", "--employees", "1,5", code=1)
+    assert "'1,5'" in result.stderr
+    cli("lead", "add", "Bob", "--employees", "1,500")
+    assert [lead["employees"] for lead in cli.json("lead", "list")] == [1500]

@@ -454,34 +454,61 @@ def _e164_split(text: str) -> tuple[int, str] | None:
     return None
 
 
+_GROUPED = {",": re.compile(r"-?\d{1,3}(?:,\d{3})+"), ".": re.compile(r"-?\d{1,3}(?:\.\d{3})+")}
+
+
 def parse_int(value: object, field: str, *, minimum: int | None = 0,
-              maximum: int | None = None) -> int:
+              maximum: int | None = None, decimal_comma: bool = False) -> int:
+    """A whole number: `1234`, `1,234` (or `1.234` with decimal_comma).
+
+    The thousands separator is taken only where it separates thousands: `1,5` or `12,34,5`
+    is refused, never read as 15 or 12345 (so is `1,5` with decimal_comma: it has decimals).
+    """
+    return _whole(value, value, field, minimum, maximum, decimal_comma)
+
+
+def _whole(value: object, shown: object, field: str, minimum: int | None,
+           maximum: int | None, decimal_comma: bool) -> int:
+    """`parse_int` of `value`, its errors naming `shown` (what was written)."""
     if isinstance(value, bool):
-        raise _bad(field, value, "a whole number")
+        raise _bad(field, shown, "a whole number")
     if isinstance(value, int):
         number = value
     elif type(value) is str and value.isascii() and value.isdigit() and len(value) < 20:
         number = int(value)  # plain digits: fast
     else:
-        text = str(value).strip().replace(",", "").replace("_", "")
+        text = str(value).strip().replace("_", "")
+        group, point = (".", ",") if decimal_comma else (",", ".")
+        if point in text and re.fullmatch(r"-?[\d.,]+", text):
+            raise _bad(field, shown, "a whole number, without decimals")
+        if group in text:
+            if not _GROUPED[group].fullmatch(text):
+                raise _bad(field, shown, "a whole number ("
+                           + ("a dot" if group == "." else "a comma")
+                           + f" only between thousands, as in 1{group}234)")
+            text = text.replace(group, "")
         if not re.fullmatch(r"-?\d+", text):
-            raise _bad(field, value, "a whole number")
+            raise _bad(field, shown, "a whole number")
         if len(text.lstrip("-").lstrip("0")) > 19:  # spares int() a 5,000-digit string
             number = -INT64_MAX - 1 if text.startswith("-") else INT64_MAX + 1
         else:
             number = int(text)
     if minimum is not None and number < minimum:
-        raise _bad(field, value, f"a number of at least {minimum}")
+        raise _bad(field, shown, f"a number of at least {minimum}")
     if maximum is not None and number > maximum:
-        raise _bad(field, value, f"a number of at most {maximum}")
+        raise _bad(field, shown, f"a number of at most {maximum}")
     if not -INT64_MAX <= number <= INT64_MAX:  # beyond what the store holds
-        raise _bad(field, value, f"a number from {-INT64_MAX:,} to {INT64_MAX:,}")
+        raise _bad(field, shown, f"a number from {-INT64_MAX:,} to {INT64_MAX:,}")
     return number
 
 
-def parse_percent(value: object, field: str = "probability") -> int:
+def parse_percent(value: object, field: str = "probability", *,
+                  decimal_comma: bool = False) -> int:
+    """A whole percentage 0-100: `75`, `75%`. Probabilities are stored as whole numbers, so
+    `7.5` (or `7,5` with decimal_comma) is refused, not rounded; `7,5` without it is refused
+    too (a comma only separates thousands), never read as 75."""
     text = str(value).strip().rstrip("%").strip() if not isinstance(value, int) else value
-    return parse_int(text, field, minimum=0, maximum=100)
+    return _whole(text, value, field, 0, 100, decimal_comma)
 
 
 def parse_choice(value: object, field: str, choices: tuple[str, ...]) -> str:

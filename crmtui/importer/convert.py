@@ -2,7 +2,10 @@
 
 The rules are those of `domain.values` and `domain.dates` (the CLI and the app use the same),
 with what only files need on top:
-- amounts: `--decimal-comma` reads `1.234,56`;
+- numbers: `--decimal-comma` reads amounts written `1.234,56` and whole numbers and
+  percentages written `1.234` (a dot between thousands; `7,5` % is then 7.5, refused as
+  `7.5` is: percentages are whole). Without it, a comma is taken only between thousands
+  (`1,234`): `1,5` is refused, never read as 15;
 - dates: ISO 8601 always; `--date-format` (strftime codes or DD/MM/YYYY-style tokens) for
   others; without it, numeric dates like `03/04/2024` are read only when the whole column
   reads one way (some day above 12 settles day/month versus month/day); a column where every
@@ -329,6 +332,26 @@ def comma_hint(read, decimal_comma: bool):
     return reading
 
 
+def comma_retry(read: Callable[[str, bool], object], decimal_comma: bool):
+    """`read(value, decimal_comma)` for one column; without `--decimal-comma`, a value it
+    refuses that would read with it (`1.200` for 1200) says so in the refusal."""
+    if decimal_comma:
+        return lambda v: read(v, True)
+
+    def reading(value):
+        try:
+            return read(value, False)
+        except Invalid as exc:
+            try:
+                would = read(value, True)
+            except Invalid:
+                raise exc from None
+            raise Invalid(f"{exc.message} (pass --decimal-comma to read {value!r} as {would})",
+                          field=exc.field, value=exc.value, hint=exc.hint) from None
+
+    return reading
+
+
 def make(spec: FieldSpec, *, decimal_comma: bool, entity: str | None = None,
          column: str | None = None) -> Callable[[str], object] | None:
     """A converter for a non-date field kind (None: the raw text is resolved later)."""
@@ -347,14 +370,16 @@ def make(spec: FieldSpec, *, decimal_comma: bool, entity: str | None = None,
         return lambda v: quick(v) or values.parse_phone(v, name)
     if kind == "url":
         return lambda v: values.parse_url(v, name)
-    if kind == "int":
-        return lambda v: values.parse_int(v, name, maximum=values.INT32_MAX)
+    if kind == "int":  # 1,234 (1.234 with --decimal-comma); never 1,5 as 15
+        return comma_retry(lambda v, comma: values.parse_int(
+            v, name, maximum=values.INT32_MAX, decimal_comma=comma), decimal_comma)
     if kind == "money":
         read = comma_hint(lambda v: values.parse_money(v, name, decimal_comma=decimal_comma),
                           decimal_comma)
         return lambda v: values.to_minor(read(v))
     if kind == "percent":
-        return lambda v: values.parse_percent(v, name)
+        return comma_retry(lambda v, comma: values.parse_percent(
+            v, name, decimal_comma=comma), decimal_comma)
     if kind == "choice":
         choices = spec.choices
         where = f"--map '{column}=extra'" if column else "--map 'COLUMN=extra'"
