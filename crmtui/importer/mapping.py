@@ -78,13 +78,14 @@ COMPUTED_FIELDS = {("lead", "score")}  # fields whose value crmtui computes from
 COMMON_COMPUTED = ("id", "version", "updated_at") + REJECT_COLUMNS
 
 _PERSON = {
-    "first_name": "first name|firstname|given name|forename|first",
-    "last_name": "last name|lastname|surname|family name|last",
+    "first_name": "first name|firstname|given name|forename|first|person - first name",
+    "last_name": "last name|lastname|surname|family name|last|person - last name",
     "name": "full name|name|contact name|lead name|person name|person|~display name",
     "email": "email|e-mail|email address|e-mail address|work email|business email|"
              "primary email|email 1|person - email|~personal email|~other email",
     "phone": "phone|phone number|telephone|tel|work phone|business phone|direct phone|"
-             "person - phone|~mobile|~mobile phone|~mobile number|~cell|~cell phone|~home phone",
+             "person - phone|~mobile|~mobile phone|~mobile number|~mobile phone number|~cell|"
+             "~cell phone|~home phone",
     "title": "title|job title|position|role|job position",
 }
 _COMMON = {
@@ -98,7 +99,7 @@ _COMMON = {
 ALIASES: dict[str, dict[str, str]] = {
     "lead": {**_PERSON, **_COMMON,
              "company": "company|company name|organization|organisation|organization name|"
-                        "associated company|"
+                        "associated company|company / account|"
                         "account name|employer|business name",
              "industry": "industry|sector|vertical",
              "employees": "employees|number of employees|no of employees|employee count|"
@@ -119,8 +120,9 @@ ALIASES: dict[str, dict[str, str]] = {
              "external_id": "external id|lead id|record id|crm id|source id|lead record id"},
     "contact": {**_PERSON, **_COMMON,
                 "account": "account|account name|company|company name|organization|"
-                           "organisation|organization name|associated company|~account id",
-                "owner": "contact owner|" + _COMMON["owner"],
+                           "organisation|organization name|associated company|"
+                           "company / account|person - organization|~account id",
+                "owner": "contact owner|person - owner|" + _COMMON["owner"],
                 "external_id": "external id|contact id|record id|crm id|source id|person id"},
     "account": {**_COMMON,
                 "name": "name|account name|company|company name|organization|organisation|"
@@ -137,7 +139,8 @@ ALIASES: dict[str, dict[str, str]] = {
                 "city": "city|town|billing city|~shipping city|~mailing city",
                 "country": "country|country region|country/region|billing country|"
                            "~shipping country",
-                "owner": "account owner|company owner|" + _COMMON["owner"],
+                "owner": "account owner|company owner|organization - owner|"
+                         + _COMMON["owner"],
                 "external_id": "external id|account id|company id|organization id|record id|"
                                "crm id|source id"},
     "opportunity": {
@@ -157,7 +160,8 @@ ALIASES: dict[str, dict[str, str]] = {
         "close_date": "close date|expected close date|closing date|expected close|"
                       "est close date|estimated close date|close|deal - expected close date",
         "probability": "probability|probability percent|win probability|deal probability|"
-                       "probability override",
+                       "probability override|hs deal stage probability|"
+                       "deal stage probability",
         "source": "source|lead source|deal source|opportunity source|original source",
         "next_step": "next step|next steps|nextstep",
         "lost_reason": "lost reason|closed lost reason|reason lost|loss reason|"
@@ -175,18 +179,21 @@ ALIASES: dict[str, dict[str, str]] = {
         **_COMMON,
         "kind": "kind|type|activity type|task type|event type|engagement type|"
                 "activity kind",
-        "subject": "subject|title|activity subject|name|task subject",
+        "subject": "subject|title|activity subject|name|task subject|task title",
         "body": "body|details|description|notes|note|comments|content",
         "due": "due|due date|due at|due time|due on|activity date|scheduled for|"
                "start time|~date",
         "done_at": "done at|done|completed|completed at|completion date|done date|"
                    "marked as done time|completed date|date completed",
-        "owner": "activity owner|task owner|assigned to|" + _COMMON["owner"],
+        "owner": "activity owner|task owner|assigned to|assigned|" + _COMMON["owner"],
         "on": "on|related to|regarding|about|what",
         "lead": "lead|lead name|lead email|~lead id",
-        "account": "account|account name|company|organization|~account id",
-        "contact": "contact|contact name|person|contact email|who|~contact id",
-        "opportunity": "opportunity|deal|deal name|opportunity name|~opportunity id|~deal id",
+        "account": "account|account name|company|organization|company / account|"
+                   "associated company|~account id",
+        "contact": "contact|contact name|person|contact email|who|associated contact|"
+                   "~contact id",
+        "opportunity": "opportunity|deal|deal name|opportunity name|associated deal|"
+                       "~opportunity id|~deal id",
         "status": "status|activity status|task status",
         "external_id": "external id|activity id|task id|event id|engagement id|record id|"
                        "crm id|source id"},

@@ -20,9 +20,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Callable
 
 from crmtui.domain import values
-from crmtui.domain.fields import FieldSpec
+from crmtui.domain.fields import ACTIVITY_KINDS, FieldSpec
 from crmtui.domain.dates import utcnow
-from crmtui.errors import CrmError
+from crmtui.errors import CrmError, Invalid
 from crmtui.importer import convert
 from crmtui.importer.mapping import EXTRA_PREFIX, Plan, import_fields, norm
 from crmtui.importer.options import ImportOptions, Problem, StopImport
@@ -244,8 +244,13 @@ class RowBuilder:
             elif spec.kind == "fullname":
                 self.steps.append((i, src, "fullname", spec, None))
             elif self.entity == "opportunity" and spec.name == "probability" and \
-                    norm(src) in FRACTION_HEADERS:
-                self.steps.append((i, src, "value", spec, _fraction_percent))
+                    fraction_header(src):
+                self.steps.append((i, src, "value", spec, fraction_percent(
+                    decimal_comma=self.options.decimal_comma)))
+            elif self.entity == "activity" and spec.name in ("status", "kind"):
+                read = activity_status if spec.name == "status" else activity_kind
+                self.steps.append((i, src, "value", spec,
+                                   lambda v, read=read, src=src: read(v, src)))
             elif self.entity == "opportunity" and spec.name == "amount":
                 comma = self.options.decimal_comma
                 self.steps.append((i, src, "money", spec, convert.comma_hint(
@@ -445,19 +450,95 @@ class RowBuilder:
                               "an activity needs a kind: call, email, meeting, note or task")
 
 
-# Headers whose probabilities other CRMs write as fractions (HubSpot's "Deal probability":
-# 0.2 for 20%): there a value of at most 1 written with a decimal point is a fraction.
+# Headers whose probabilities other CRMs write as fractions 0..1 (HubSpot's "Deal
+# probability", hs_deal_stage_probability: 0.2 for 20%). The header decides for the whole
+# column: there every plain number from 0 to 1 is a fraction, `1` and `1.0` being 100% and
+# `0` 0% (never 1%); a number above 1 (`30`) can only be a percent and is read as one, and so
+# is a value written with `%`. Pipedrive's "Deal - Probability" (the same letters once
+# punctuation is ignored) holds percents 0..100, as do Salesforce's "Probability (%)" and a
+# plain "Probability": those columns read `1` as 1%.
 FRACTION_HEADERS = {"dealprobability", "hsdealstageprobability", "dealstageprobability"}
-_FRACTION = re.compile(r"^(?:0?\.\d+|[01]\.\d*)$")
+_NUMBER = re.compile(r"^(?:\d+\.?\d*|\.\d+)$")
 
 
-def _fraction_percent(text: str) -> int:
-    """`0.2` -> 20 and `1.0` -> 100 (fractions, see FRACTION_HEADERS); `20`, `20%` as ever."""
-    if _FRACTION.match(text):
-        number = Decimal(text)
-        if number <= 1:
-            return int((number * 100).to_integral_value(ROUND_HALF_UP))
-    return values.parse_percent(text, "probability")
+def fraction_header(src: str) -> bool:
+    """Whether column `src` holds probabilities as fractions (FRACTION_HEADERS)."""
+    return norm(src) in FRACTION_HEADERS and not re.search(r"\s-\s", src)
+
+
+def fraction_percent(*, decimal_comma: bool = False) -> Callable[[str], int]:
+    """A reader of a fraction column (FRACTION_HEADERS): `0.2` -> 20, `1` -> 100, `0` -> 0;
+    `30`, `20%` as percents."""
+    def read(text: str) -> int:
+        number = text.replace(",", ".", 1) if decimal_comma and text.count(",") == 1 \
+            and "." not in text else text
+        if _NUMBER.match(number):
+            value = Decimal(number)
+            if value <= 1:
+                return int((value * 100).to_integral_value(ROUND_HALF_UP))
+        return values.parse_percent(text, "probability")
+    return read
+
+
+
+def _value_key(text: str) -> str:
+    return re.sub(r"[^0-9a-z]+", "", text.lower())
+
+
+# Activity (task) statuses other CRMs export -> ours, compared ignoring case, spaces and
+# punctuation (as lead statuses are, see convert.LEAD_STATUS_MAP):
+#
+# | exported by            | value                                            | becomes |
+# |------------------------|--------------------------------------------------|---------|
+# | Salesforce (Task)      | Completed                                        | done    |
+# | Salesforce (Task)      | Not Started, In Progress, Waiting on someone     | open    |
+# |                        | else, Deferred                                   |         |
+# | HubSpot (task status)  | COMPLETED                                        | done    |
+# | HubSpot (task status)  | NOT_STARTED, IN_PROGRESS, WAITING, DEFERRED      | open    |
+# | common                 | Done, Complete, Closed                           | done    |
+# | common                 | Open, To do, Not done, Pending, Scheduled        | open    |
+ACTIVITY_STATUS_MAP = {
+    "done": "done", "completed": "done", "complete": "done", "closed": "done",
+    "open": "open", "notstarted": "open", "inprogress": "open", "waiting": "open",
+    "waitingonsomeoneelse": "open", "deferred": "open", "todo": "open", "notdone": "open",
+    "pending": "open", "scheduled": "open",
+}
+
+# Activity types other CRMs export -> our kinds (call, email, meeting, note, task), compared
+# as statuses are. Salesforce's default Task/Event Type picklist is Call, Email, Meeting,
+# Other (Other: a task); HubSpot's engagement types include INCOMING_EMAIL and
+# FORWARDED_EMAIL; Salesforce's task subtypes List Email; Pipedrive's activity types include
+# Deadline (a task) and Lunch (a meeting).
+ACTIVITY_KIND_MAP = {
+    "call": "call", "phonecall": "call", "logacall": "call",
+    "email": "email", "incomingemail": "email", "forwardedemail": "email",
+    "listemail": "email", "emailmessage": "email",
+    "meeting": "meeting", "lunch": "meeting",
+    "note": "note",
+    "task": "task", "todo": "task", "deadline": "task", "other": "task",
+}
+
+
+def _translated(table: dict[str, str], field_name: str, choices: tuple[str, ...],
+                text: str, column: str | None):
+    found = table.get(_value_key(text))
+    if found is not None:
+        return found
+    where = f"--map '{column}=extra'" if column else "--map 'COLUMN=extra'"
+    raise Invalid(f"{field_name}: {text!r} is not an activity {field_name}; expected one of "
+                  + ", ".join(choices) + " (or a Salesforce, HubSpot or Pipedrive one)",
+                  field=field_name, value=text,
+                  hint=f"if the column is something else, keep it in extra: {where}")
+
+
+def activity_status(text: str, column: str | None = None) -> str:
+    """An activity status as ours or as another CRM exports it (`ACTIVITY_STATUS_MAP`)."""
+    return _translated(ACTIVITY_STATUS_MAP, "status", ("open", "done"), text, column)
+
+
+def activity_kind(text: str, column: str | None = None) -> str:
+    """An activity kind as ours or as another CRM's type (`ACTIVITY_KIND_MAP`)."""
+    return _translated(ACTIVITY_KIND_MAP, "kind", ACTIVITY_KINDS, text, column)
 
 
 def clean_cell(text: str, csv_like: bool) -> str:
