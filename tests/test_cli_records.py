@@ -247,6 +247,34 @@ def test_db_verbs(cli, crm_home, tmp_path):
 
 
 @pytest.mark.sqlite_only
+def test_a_mistyped_db_path_is_an_error_for_reads_not_a_new_empty_store(cli, tmp_path,
+                                                                        monkeypatch):
+    """A cron report pointed at a wrong path said 'No open deals.' and exited 0 (and made the
+    file, folders and all). Reads refuse; writing commands and `db migrate` create."""
+    missing = tmp_path / "no" / "such.db"
+    for args in (("report", "pipeline"), ("lead", "list", "--json"), ("export", "leads"),
+                 ("db", "check"), ("search", "acme"), ("agenda",)):
+        result = cli("--db", str(missing), *args, code=1)
+        assert f"no crmtui database at {missing}" in result.stderr
+        assert "db migrate" in result.stderr
+        assert not missing.exists() and not missing.parent.exists()
+    monkeypatch.setenv("CRMTUI_DB", str(missing))
+    assert "no crmtui database" in cli("lead", "list", code=1).stderr
+    monkeypatch.delenv("CRMTUI_DB")
+    cli("--db", str(missing), "db", "migrate")
+    assert cli.json("--db", str(missing), "lead", "list") == []
+    added = tmp_path / "added.db"
+    cli("--db", str(added), "account", "add", "Acme")  # a write makes the store it names
+    assert cli.json("--db", str(added), "account", "list")[0]["name"] == "Acme"
+    from crmtui.errors import StoreError
+    from crmtui.screens.app import run
+
+    with pytest.raises(StoreError):  # the app too
+        run(str(tmp_path / "typo.db"))
+    assert not (tmp_path / "typo.db").exists()
+
+
+@pytest.mark.sqlite_only
 def test_crmtui_db_environment_variable(cli, tmp_path, monkeypatch):
     target = tmp_path / "env.db"
     monkeypatch.setenv("CRMTUI_DB", str(target))

@@ -71,5 +71,5 @@ def test_user_chosen_folder_is_left_alone(cli, tmp_path, umask_022):
     folder = tmp_path / "shared"
     folder.mkdir()
     os.chmod(folder, 0o755)
-    cli("--db", str(folder / "x.db"), "lead", "list")
+    cli("--db", str(folder / "x.db"), "db", "migrate")
     assert mode(folder) == 0o755 and mode(folder / "x.db") == 0o600

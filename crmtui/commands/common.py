@@ -30,15 +30,18 @@ CsvOpt = Annotated[bool, typer.Option("--csv", help="Print CSV with a header row
 YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation")]
 
 
-def open_store():
+def open_store(create: bool = False):
+    """The store the command works on. A named file (--db, CRMTUI_DB) that does not exist is
+    created only by commands that write (`create`): a read from a mistyped path is an error,
+    not an answer from a new empty store (see `store.migrate.open_store`)."""
     from crmtui.store.migrate import open_store as _open
 
-    return _open(state.db)
+    return _open(state.db, create=create)
 
 
 @contextmanager
 def store_session(write: bool = False) -> Iterator:
-    store = open_store()
+    store = open_store(create=write)
     try:
         with (store.write() if write else store.read()) as session:
             yield session

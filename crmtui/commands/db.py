@@ -90,7 +90,7 @@ def copy(source: Annotated[str, typer.Option("--from", help="Source: a file path
     from crmtui.store import copy as copier
     from crmtui.store.migrate import open_store as _open
 
-    src, dst = _open(source), _open(target)
+    src, dst = _open(source, create=False), _open(target)
     try:
         if sys.stderr.isatty() and not json_:
             from rich.progress import Progress

@@ -121,7 +121,7 @@ def _run(options):
     from crmtui.importer import convert, writer
 
     convert.strptime_format(options.date_format)  # a bad --date-format: usage, up front
-    store = open_store()
+    store = open_store(create=True)  # importing into a new store makes it
     previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         plan_shown = {}

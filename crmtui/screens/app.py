@@ -385,7 +385,7 @@ def all_bindings():
 def run(db: str | None = None) -> None:
     from crmtui.store.migrate import open_store
 
-    store = open_store(db)
+    store = open_store(db, create=False)
     try:
         CrmApp(store).run()
     finally:

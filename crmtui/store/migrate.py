@@ -7,6 +7,8 @@ then upgrades in one transaction with foreign keys off, checks foreign keys, and
 
 from __future__ import annotations
 
+import os
+
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -115,13 +117,26 @@ def prepare_file(path: Path) -> None:
         touch_private(path)
 
 
-def open_store(target: str | None = None, *, migrate: bool = True) -> Store:
-    """Open (creating or upgrading as needed) the store at `target`, `CRMTUI_DB` or the default."""
+def open_store(target: str | None = None, *, migrate: bool = True, create: bool = True
+               ) -> Store:
+    """Open (creating or upgrading as needed) the store at `target`, `CRMTUI_DB` or the default.
+
+    `create=False` (what the CLI's reading commands and the app pass): a database file the
+    user named (`--db`, `CRMTUI_DB`) that does not exist is an error, so a mistyped path fails
+    instead of answering from a new empty store. The default store is created on first use
+    either way."""
+    named = bool(target or os.environ.get("CRMTUI_DB"))
     target = resolve_db(target)
     if not is_url(target):
         path = Path(target).expanduser()
         if path.is_dir():
             raise StoreError(f"{path} is a folder; --db takes a database file")
+        if not create and named and not path.exists():
+            import shlex
+
+            raise StoreError(f"there is no crmtui database at {path}",
+                             hint="check the path (--db or CRMTUI_DB); to start a new store "
+                                  f"there: crm --db {shlex.quote(str(path))} db migrate")
         try:
             prepare_file(path)
         except OSError as exc:
