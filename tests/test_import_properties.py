@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, time
 from decimal import Decimal
 
 import phonenumbers
@@ -320,3 +320,25 @@ def test_the_importers_quick_paths_are_parse_email_and_parse_phone(text):
         fast = quick(text)
         if fast is not None:
             assert fast == full(text)
+
+
+@given(st.datetimes(min_value=datetime(1900, 1, 1), max_value=datetime(9998, 12, 31)),
+       st.sampled_from(["DD/MM/YYYY", "MM/DD/YYYY", "DD.MM.YYYY", "%d-%b-%Y", "YYYY/MM/DD"]))
+def test_a_date_format_reads_its_dates_with_or_without_a_time(moment, written):
+    """Under a date-only --date-format a time of day may follow the date; under the same
+    format with a time, a value may give only the date (read at the column's usual time)."""
+    moment = moment.replace(second=0, microsecond=0)
+    day_only = convert.strptime_format(written)
+    with_time = convert.strptime_format(written + (" %H:%M" if "%" in written else " HH:mm"))
+    spec = field("activity", "done_at")
+
+    def column(fmt):
+        return convert.DateColumn(spec, "c", 0, fmt=fmt, excel=False, infer=lambda i: "dmy")
+
+    day = moment.strftime(day_only)
+    full = moment.strftime(day_only + " %H:%M")
+    for fmt in (day_only, with_time):
+        assert column(fmt).read(full) == moment
+        assert column(fmt).read(day) in (moment.date(), datetime.combine(moment.date(),
+                                                                         time(0)))
+    assert column(day_only).read(moment.strftime(day_only + "T%H:%M:%S")) == moment

@@ -7,7 +7,8 @@ with what only files need on top:
   `7.5` is: percentages are whole). Without it, a comma is taken only between thousands
   (`1,234`): `1,5` is refused, never read as 15;
 - dates: ISO 8601 always; `--date-format` (strftime codes or DD/MM/YYYY-style tokens) for
-  others; without it, numeric dates like `03/04/2024` are read only when the whole column
+  others (a time of day may follow a date under a date-only format, and a date may come
+  without the time a format gives; Excel serials still read with `--excel-dates`); without it, numeric dates like `03/04/2024` are read only when the whole column
   reads one way (some day above 12 settles day/month versus month/day); a column where every
   value could be either, or where values disagree, stops the import and asks for
   `--date-format`. Excel serial numbers (45000) only with `--excel-dates`.
@@ -29,6 +30,9 @@ from crmtui.importer.options import StopImport
 NUMERIC_DATE = re.compile(
     r"^(\d{1,4})[./-](\d{1,2})[./-](\d{1,4})"
     r"(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?\s*([AaPp]\.?[Mm]\.?)?)?$")
+TIME_TAIL = re.compile(  # a time of day after a date: ` 10:15`, `T10:15:30`, ` 3:05 PM`
+    r"[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?\s*([AaPp]\.?[Mm]\.?)?$")
+_TIME_CODES = re.compile(r"%[HIMSpfXTRrcz]")
 EXCEL_SERIAL = re.compile(r"^\d{1,7}(?:\.\d+)?$")
 EXCEL_EPOCH = date(1899, 12, 30)
 _TOKENS = (("YYYY", "%Y"), ("YY", "%y"), ("MMMM", "%B"), ("MMM", "%b"), ("MM", "%m"),
@@ -85,6 +89,19 @@ def _check_format(text: str, fmt: str) -> None:
                              hint=_FORMAT_HINT) from None
 
 
+def date_part(fmt: str) -> str | None:
+    """The date-only head of a strftime format with a time (`%d/%m/%Y %H:%M` ->
+    `%d/%m/%Y`); None when the format has no time, or its time is not at the end."""
+    found = _TIME_CODES.search(fmt.replace("%%", "\0\0"))
+    if found is None:
+        return None
+    head = fmt[:found.start()].rstrip(" T,@")
+    rest = fmt[found.start():].replace("%%", "")
+    if "%" not in head or re.search(r"%[^HIMSpfXTRrcz]", rest):
+        return None  # a date part after the time: `%H:%M %d/%m/%Y`
+    return head
+
+
 def _iso(text: str):
     if len(text) <= 10:  # longer text is never an ISO date (only a date and time)
         try:
@@ -119,8 +136,14 @@ def numeric_candidates(m: re.Match) -> dict[str, date]:
 def _time_of(m: re.Match) -> time | None:
     if m.group(4) is None:
         return None
-    hour, minute, second = int(m.group(4)), int(m.group(5)), int(m.group(6) or 0)
-    ampm = (m.group(7) or "").replace(".", "").lower()
+    return _clock(m.group(4), m.group(5), m.group(6), m.group(7))
+
+
+def _clock(hour_text: str, minute_text: str, second_text: str | None,
+           ampm_text: str | None) -> time:
+    """The time of `10:15`, `10:15:30` or `3:05 PM`; ValueError when it is no time."""
+    hour, minute, second = int(hour_text), int(minute_text), int(second_text or 0)
+    ampm = (ampm_text or "").replace(".", "").lower()
     if ampm:
         if not 1 <= hour <= 12:
             raise ValueError("hour")
@@ -162,10 +185,7 @@ class DateColumn:
         if value is not None:
             return value
         if self.fmt:
-            try:
-                return datetime.strptime(text, self.fmt)
-            except ValueError:
-                raise Invalid(f"{text!r} does not match --date-format {self.fmt}") from None
+            return self.formatted(text)
         m = NUMERIC_DATE.match(text)
         if m:
             found = numeric_candidates(m)
@@ -186,20 +206,60 @@ class DateColumn:
                 raise Invalid(f"{text!r} has an impossible time") from None
             return datetime.combine(chosen, moment) if moment else chosen
         if EXCEL_SERIAL.match(text):
-            if not self.excel:
-                raise Invalid(f"{text!r} looks like an Excel serial date number",
-                              hint="pass --excel-dates to read such numbers as dates")
-            number = float(text)
-            if not 1 <= number < 2958466:
-                raise Invalid(f"{text!r} is outside Excel's dates")
-            whole = int(number)
-            moment = EXCEL_EPOCH + timedelta(days=whole)
-            seconds = round((number - whole) * 86400)
-            return datetime.combine(moment, time(0)) + timedelta(seconds=seconds) if seconds \
-                else moment
+            return self.serial(text)
         if self.spec.kind == "date":
             return dates.parse_date(text, self.spec.name)
         return dates.parse_when(text, self.spec.name, default_time=self.default_time)
+
+    def formatted(self, text: str):
+        """`text` read with --date-format. A time of day may follow a value under a
+        date-only format (`01/02/2026 10:15` under DD/MM/YYYY), and a value may leave out
+        the time of a format with one (`14/03/2027` under DD/MM/YYYY HH:mm: the date, at the
+        column's usual time); Excel serial numbers still read with --excel-dates."""
+        fmt = self.fmt
+        try:
+            return datetime.strptime(text, fmt)
+        except ValueError:
+            pass
+        head = date_part(fmt)
+        if head is None:  # a date-only format: perhaps a time follows the date
+            tail = TIME_TAIL.search(text)
+            if tail is not None and tail.start() > 0:
+                try:
+                    day = datetime.strptime(text[:tail.start()], fmt)
+                except ValueError:
+                    pass
+                else:
+                    try:
+                        moment = _clock(*tail.groups())
+                    except ValueError:
+                        raise Invalid(f"{text!r} has an impossible time") from None
+                    return datetime.combine(day.date(), moment)
+        else:  # a format with a time: perhaps the value is only the date
+            try:
+                return datetime.strptime(text, head).date()
+            except ValueError:
+                pass
+        if EXCEL_SERIAL.match(text):
+            if self.excel:
+                return self.serial(text)
+            raise Invalid(f"{text!r} does not match --date-format {fmt}",
+                          hint="pass --excel-dates to read such numbers as Excel dates")
+        raise Invalid(f"{text!r} does not match --date-format {fmt}")
+
+    def serial(self, text: str):
+        """An Excel serial date number (45000, 45000.5), with --excel-dates."""
+        if not self.excel:
+            raise Invalid(f"{text!r} looks like an Excel serial date number",
+                          hint="pass --excel-dates to read such numbers as dates")
+        number = float(text)
+        if not 1 <= number < 2958466:
+            raise Invalid(f"{text!r} is outside Excel's dates")
+        whole = int(number)
+        moment = EXCEL_EPOCH + timedelta(days=whole)
+        seconds = round((number - whole) * 86400)
+        return datetime.combine(moment, time(0)) + timedelta(seconds=seconds) if seconds \
+            else moment
 
     def finish(self, value):
         if self.spec.kind == "date":
