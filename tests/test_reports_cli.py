@@ -101,6 +101,17 @@ def test_csv_and_markdown(cli):
     assert "15,000.00" in md
 
 
+def test_forecast_title_states_its_range_once(cli, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "120")
+    _deals(cli)
+    for fmt in ((), ("--md",)):
+        out = cli("report", "forecast", "--by", "quarter", "--from", "2026-10-01",
+                  "--periods", "1", *fmt).stdout
+        first = out.strip().splitlines()[0]
+        assert "by quarter, 2026-10-01 to 2026-12-31" in first
+        assert first.count(" to ") == 1, first
+
+
 def test_jsonl_is_one_row_object_per_line(cli):
     import json
 

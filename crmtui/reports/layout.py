@@ -126,7 +126,9 @@ def title(name: str, result: dict, extra: str = "") -> str:
         parts.append(f"owner {filters['owner']}")
     if extra:
         parts.append(extra)
-    if filters.get("date_from") or filters.get("date_to"):
+    # a forecast states the periods it covers itself (`extra`): its range is not repeated
+    if (filters.get("date_from") or filters.get("date_to")) and not (
+            name == "forecast" and extra):
         parts.append(f"{filters.get('date_from', '…')} to {filters.get('date_to', '…')}")
     if result.get("as_of"):
         parts.append(f"as of {result['as_of']}")
