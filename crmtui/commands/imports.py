@@ -57,7 +57,8 @@ def _import_command(entity: str, name: str, hidden: bool) -> None:
         excel_dates: Annotated[bool, typer.Option(
             "--excel-dates", help="Read numbers in date columns as Excel serial dates")] = False,
         decimal_comma: Annotated[bool, typer.Option(
-            "--decimal-comma", help="Amounts are written 1.234,56")] = False,
+            "--decimal-comma", help="Numbers are written 1.234,56 (amounts, counts, "
+            "percentages)")] = False,
         encoding: Annotated[Optional[str], typer.Option(
             "--encoding", help="The file's encoding (default: detected: UTF-8, UTF-16, cp1252)")] = None,
         delimiter: Annotated[Optional[str], typer.Option(
