@@ -279,6 +279,22 @@ def test_a_closed_deal_offers_reopen_not_win_or_lose(store):
     assert "Reopen" in footers["lost"] and not {"Win", "Lose", "Next"} & footers["lost"]
 
 
+def test_dashboard_lists_show_on_a_laptop_sized_terminal(store):
+    """'Due today and overdue' and the biggest deals were hidden below 40 rows: a 35-row
+    terminal never saw them."""
+    async def go():
+        app = make_app(store)
+        async with app.run_test(size=(120, 34)) as pilot:
+            await settle(pilot)
+            due, top = app.screen.query_one("#due"), app.screen.query_one("#top")
+            return (due.display and due.region.height > 3, len(due.rows),
+                    top.display and top.region.height > 3, len(top.rows))
+
+    due_shown, due_rows, top_shown, top_rows = run(go())
+    assert due_shown and top_shown
+    assert due_rows > 0 and top_rows > 0
+
+
 # -- tasks --------------------------------------------------------------------------------
 
 def test_add_a_task_then_complete_it_from_the_agenda(store):

@@ -149,6 +149,9 @@ def top_deals(s, clock: p.Clock, limit: int):
     return rows, w.more
 
 
+TALL = 30  # rows: from here the due and biggest-deal lists share the space with the charts
+
+
 class DashboardScreen(CrmScreen):
     MIN_RELOAD_INTERVAL = 3.0  # report queries: at most every few seconds while a script writes
     SECTION = "dashboard"
@@ -168,7 +171,6 @@ class DashboardScreen(CrmScreen):
     DashboardScreen.-narrow #tiles { grid-size: 2 2; height: 10; }
     DashboardScreen #lists { height: 1fr; padding: 0 1; display: none; }
     DashboardScreen.-tall #lists { display: block; }
-    DashboardScreen.-tall #charts { height: 18; }
     DashboardScreen #lists .panel {
         width: 1fr;
         border: round $primary 60%;
@@ -217,7 +219,7 @@ class DashboardScreen(CrmScreen):
 
     def _narrow(self, size) -> None:
         self.set_class(size.width < 76, "-narrow")
-        tall = size.height >= 40
+        tall = size.height >= TALL  # room for the lists below the charts
         if tall != self.has_class("-tall"):
             self.set_class(tall, "-tall")
             if tall:
