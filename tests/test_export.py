@@ -109,3 +109,31 @@ def test_export_then_import_into_an_empty_store_reproduces_the_records(cli, tmp_
         cli("import", noun, tmp_path / f"{noun}.{fmt}")
     after = _snapshot(cli)
     assert after == before
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_round_trip_keeps_where_closed_deals_closed_from(cli, tmp_path, fmt, monkeypatch,
+                                                         another_store):
+    cli("opp", "add", "Early", "--stage", "Prospecting")
+    cli("opp", "lose", "Early", "--reason", "Price")
+    cli("opp", "add", "Late", "--stage", "Prospecting")
+    cli("opp", "move", "Late", "Negotiation")
+    cli("opp", "lose", "Late", "--reason", "Timing")
+    cli("opp", "add", "Mid", "--stage", "Proposal")
+    cli("opp", "win", "Mid")
+    cli("opp", "add", "Open", "--stage", "Qualification")
+
+    def reports():
+        lost = cli.json("report", "win-rate", "--by", "stage-lost-at")["rows"]
+        funnel = cli.json("report", "funnel")["rows"]
+        return ([(r["stage"], r["lost_here"], r["won"], r["lost"]) for r in lost],
+                [(r["stage"], r["reached"]) for r in funnel])
+
+    before = reports()
+    assert [r[1] for r in before[0]] == [1, 0, 0, 1]
+    cli("export", "opportunities", "--format", fmt, "-o", tmp_path / f"o.{fmt}")
+    monkeypatch.setenv("CRMTUI_HOME", str(tmp_path / "second"))
+    monkeypatch.setenv("CRMTUI_DB", another_store())
+    cli("import", "opportunities", tmp_path / f"o.{fmt}")
+    assert reports() == before
+    assert all(d["extra"] == {} for d in cli.json("opp", "list"))

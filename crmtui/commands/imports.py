@@ -256,8 +256,9 @@ def history(limit: Annotated[int, typer.Option("--limit", "-n", help="How many")
     output.emit(rows, "json" if json_ else "table",
                 [("id", "Batch"), ("created_at", "When"), ("entity", "Entity"),
                  ("file", "File"), ("inserted", "Inserted"), ("updated", "Updated"),
-                 ("skipped", "Skipped"), ("rejected", "Rejected"), ("status", "Status")],
-                right=("id", "inserted", "updated", "skipped", "rejected"),
+                 ("unchanged", "Unchanged"), ("skipped", "Skipped"), ("rejected", "Rejected"),
+                 ("status", "Status")],
+                right=("id", "inserted", "updated", "unchanged", "skipped", "rejected"),
                 empty="No imports yet.")
 
 

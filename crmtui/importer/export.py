@@ -7,7 +7,8 @@ References are written so the import finds the same record again, since ids do n
 a move between stores: a contact by its email when it has one (two people may share a
 name), activities also carry what they are on (`lead`, `account`, `contact`, `opportunity`)
 besides `on` (`kind:ID name`), converted leads what they became (`converted_account`,
-`converted_contact`).
+`converted_contact`), closed deals the open stage they closed from (`stage_before_close`,
+from their stage history: the import starts their history there).
 """
 
 from __future__ import annotations
@@ -61,8 +62,11 @@ def records(s: Session, entity: str, filters: dict) -> Iterator[dict]:
         if entity == "lead":
             names.prefetch("account", (r.converted_account_id for r in page.rows))
             names.prefetch("contact", (r.converted_contact_id for r in page.rows))
+        before = _stages_before_close(s, names, page.rows) if entity == "opportunity" else {}
         for obj in page.rows:
             out = serialize.record(s, entity, obj, names)
+            if entity == "opportunity":
+                out = _with_stage_before_close(out, before.get(obj.id))
             if entity == "activity":
                 for link in LINKS:
                     out[link] = _reference(names, link, getattr(obj, f"{link}_id"))
@@ -75,6 +79,43 @@ def records(s: Session, entity: str, filters: dict) -> Iterator[dict]:
             return
         after = page.rows[-1].id
         s.expunge_all()
+
+
+def _stages_before_close(s: Session, names: serialize.Names, deals: list) -> dict[int, str]:
+    """Closed deal id -> name of the open stage it was in when it closed (its last move into
+    its current stage), for the deals of a page that have one."""
+    from crmtui.store.models import StageChange
+
+    current = {d.id: d.stage_id for d in deals
+               if getattr(names.obj("stage", d.stage_id), "kind", "open") != "open"}
+    if not current:
+        return {}
+    moves = s.execute(select(StageChange.opportunity_id, StageChange.from_stage_id,
+                             StageChange.to_stage_id)
+                      .where(StageChange.opportunity_id.in_(list(current)))
+                      .order_by(StageChange.id))
+    left: dict[int, int | None] = {}
+    for deal_id, from_id, to_id in moves:
+        if to_id == current[deal_id]:
+            left[deal_id] = from_id
+    names.prefetch("stage", left.values())
+    out = {}
+    for deal_id, from_id in left.items():
+        stage = names.obj("stage", from_id)
+        if stage is not None and stage.kind == "open":
+            out[deal_id] = stage.name
+    return out
+
+
+def _with_stage_before_close(out: dict, name: str | None) -> dict:
+    """The deal's record with `stage_before_close` after its `status`."""
+    result = {}
+    for key, value in out.items():
+        result[key] = value
+        if key == "status":
+            result["stage_before_close"] = name
+    result.setdefault("stage_before_close", name)
+    return result
 
 
 def _reference(names: serialize.Names, ref: str, record_id: int | None) -> str | None:

@@ -59,6 +59,8 @@ CACHE_KIB = 64 * 1024  # SQLite's page cache during an import (indexes of a big 
 NEVER_UPDATED = {"created_at", "closed_at", "stage_entered_at", "converted_at"}  # history:
 # set when a record is inserted
 CREATED_FROM_CLOSE = "_created_from_close"  # a closed deal's created_at is its close time
+BEFORE_CLOSE = "_stage_before_close"  # a closed deal's open stage before it closed (its id)
+STAGE_BEFORE_CLOSE = "stage_before_close"  # that stage's column in crmtui's own export
 _LEAD_SCORE_FIELDS = ("email", "phone", "company", "title", "first_name", "last_name", "source",
                       "employees")
 
@@ -370,6 +372,7 @@ class Job:
                 if self.entity == "opportunity":
                     row.cols["pipeline_id"] = refs.pipeline(None)
                     self._deal_status(row)
+                    self._stage_before_close(row)
                 continue
             on_kind = self._resolve_on(row, raw) if self.entity == "activity" else None
             specs = self.builder.specs
@@ -389,6 +392,7 @@ class Job:
                 self._resolve_stage(row, raw)
                 if "pipeline_id" in row.cols:
                     self._deal_status(row)
+                    self._stage_before_close(row)
 
     def _resolve_stage(self, row: Row, raw: dict) -> None:
         refs = self.refs
@@ -411,8 +415,8 @@ class Job:
     def _deal_status(self, row: Row) -> None:
         """A status column (open/won/lost): a won or lost deal whose stage column names an
         open stage (the stage it was in when it closed, as Pipedrive exports it) or none
-        goes to its pipeline's won/lost stage (the open stage is kept in extra as
-        `stage_before_close`); a stage of another kind than the status is refused."""
+        goes to its pipeline's won/lost stage (the open stage is where its history has it
+        closed from, `_stage_history`); a stage of another kind than the status is refused."""
         cols = row.cols
         status = cols.pop(DEAL_STATUS, None)
         row.given.discard(DEAL_STATUS)
@@ -436,9 +440,32 @@ class Job:
                     "stage (add one with `crm stage add NAME --kind " + status + "`)")
             return
         if stage is not None:
-            row.extra["stage_before_close"] = stage.name
+            cols[BEFORE_CLOSE] = stage.id
         cols["stage_id"] = target.id
         row.given.add("stage_id")
+
+    def _stage_before_close(self, row: Row) -> None:
+        """A `stage_before_close` column (crmtui's export writes it for closed deals): the
+        open stage of the deal's pipeline it names is where the deal's history has it closed
+        from. A name that is no open stage of that pipeline, or a deal that is not closed,
+        keeps the value in extra (nothing is lost)."""
+        cols = row.cols
+        name = (row.extra or {}).get(STAGE_BEFORE_CLOSE)
+        if name is None or BEFORE_CLOSE in cols or not cols.get("stage_id"):
+            return
+        pipeline_id = cols["pipeline_id"]
+        stage = self.refs.stage_by_id(pipeline_id, cols["stage_id"])
+        if stage is None or stage.kind == "open" or stage.pipeline_id != pipeline_id:
+            return
+        text = str(name).strip()
+        open_stages = [st for st in self.refs.stages(pipeline_id) if st.kind == "open"]
+        for test in (lambda st: st.name == text, lambda st: st.name.lower() == text.lower(),
+                     lambda st: mapping.norm(st.name) == mapping.norm(text)):
+            hits = [st for st in open_stages if test(st)]
+            if len(hits) == 1:
+                cols[BEFORE_CLOSE] = hits[0].id
+                del row.extra[STAGE_BEFORE_CLOSE]
+                return
 
     def _resolve_on(self, row: Row, raw: dict) -> str | None:
         """The `on` column (TYPE:REF, or `TYPE:ID NAME` as crmtui exports it): which record
@@ -981,7 +1008,9 @@ class Job:
 
     def _stage_history(self) -> None:
         """Each new deal's creation, and for closed deals their close, as StageChange rows
-        (once the deals are in the table: the rows refer to them)."""
+        (once the deals are in the table: the rows refer to them). A closed deal was created
+        in the open stage the file says it closed from (Pipedrive's stage with a won/lost
+        status, crmtui's `stage_before_close`), else in its pipeline's first stage."""
         if not self.history:
             return
         table = StageChange.__table__
@@ -993,15 +1022,16 @@ class Job:
         for batch, first_id in self.history:
             cols = batch.cols
             empty = [None] * batch.n
-            for i, (pipeline_id, stage_id, created, closed_at) in enumerate(zip(
+            for i, (pipeline_id, stage_id, created, closed_at, before) in enumerate(zip(
                     cols["pipeline_id"], cols["stage_id"], cols["created_at"],
-                    cols.get("closed_at", empty))):
+                    cols.get("closed_at", empty), cols.get(BEFORE_CLOSE, empty))):
                 stage = self.refs.stage_by_id(pipeline_id, stage_id)
                 if stage.kind == "open":
                     steps = [(None, stage.id, created)]
                 else:
-                    first = next((st for st in self.refs.stages(pipeline_id)
-                                  if st.kind == "open"), None)
+                    opened = [st for st in self.refs.stages(pipeline_id) if st.kind == "open"]
+                    first = next((st for st in opened if st.id == before),
+                                 opened[0] if opened else None)
                     steps = ([(None, first.id, created)] if first else []) + \
                         [(first.id if first else None, stage.id, closed_at)]
                 for from_id, to_id, at in steps:
@@ -1031,16 +1061,17 @@ class Job:
         obj = self.s.get(self.model, existing["id"])
         snapshot = {c: getattr(obj, c) for c in self.columns if c not in ("version", "updated_at")}
         try:
-            with self.s.begin_nested():
-                if changed:
-                    records.apply(self.s, self.entity, obj, dict(changed), source="import")
-                    if closing is not None:
-                        self._closed_when(obj, closing)
+            with self.s.begin_nested():  # one update, one version: the fields and extra
                 if extra is not None:
                     records.log(self.s, self.entity, obj.id, "edit", field="extra",
                                 old=json.dumps(obj.extra or {}), new=json.dumps(extra),
                                 source="import")
                     obj.extra = extra
+                if changed:
+                    records.apply(self.s, self.entity, obj, dict(changed), source="import")
+                    if closing is not None:
+                        self._closed_when(obj, closing)
+                if extra is not None and obj.version == existing["version"]:
                     records.touch(self.s, self.entity, obj)
         except (CrmError, IntegrityError) as exc:
             self.s.expire(obj)
@@ -1119,7 +1150,7 @@ class Job:
         batch = self.batch
         batch.inserted = self.summary.inserted
         batch.updated = self.summary.updated
-        batch.skipped = self.summary.skipped + self.summary.unchanged
+        batch.skipped = self.summary.skipped  # (unchanged rows: extra["unchanged"])
         batch.rejected = self.summary.rejected
         batch.status = "done"
         batch.finished_at = utcnow()
