@@ -295,6 +295,26 @@ def test_dashboard_lists_show_on_a_laptop_sized_terminal(store):
     assert due_rows > 0 and top_rows > 0
 
 
+def test_edit_with_rows_marked_says_which_record_it_edits(store):
+    async def go():
+        app = make_app(store, start="leads")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            table = app.screen.query_one("VirtualTable")
+            await pilot.press("space", "space")  # marks two rows; the cursor moves on
+            await settle(pilot)
+            current = table.current.id
+            await pilot.press("e")
+            await settle(pilot)
+            said = [n.message for n in app._notifications]
+            return current, type(app.screen).__name__, said
+
+    current, screen, said = run(go())
+    assert screen == "FormScreen"
+    assert any(f"Editing lead {current}, the row under the cursor" in m and "2 marked" in m
+               and "t (tag)" in m and "m (stage)" not in m for m in said), said
+
+
 # -- tasks --------------------------------------------------------------------------------
 
 def test_add_a_task_then_complete_it_from_the_agenda(store):

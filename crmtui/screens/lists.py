@@ -514,8 +514,16 @@ class ListScreen(CrmScreen):
 
     def action_edit(self) -> None:
         row = self.table.current
-        if row is not None:
-            self.crm.edit_record(self.entity, row.id)
+        if row is None:
+            return
+        marked = len(self.table.marked)
+        if marked and row.id not in self.table.marked or marked > 1:
+            noun = p.LABEL[self.entity].lower()
+            keys = ["o (owner)"] + (["t (tag)"] if self.check_action("bulk_tag", ()) else []) \
+                + (["m (stage)"] if self.check_action("bulk_stage", ()) else [])
+            self.say(f"Editing {noun} {row.id}, the row under the cursor: e edits one record. "
+                     f"The {marked} marked take {', '.join(keys)} and D (delete).")
+        self.crm.edit_record(self.entity, row.id)
 
     def action_mark_page(self) -> None:
         self.table.mark_visible()
