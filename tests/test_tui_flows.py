@@ -172,6 +172,15 @@ def test_win_and_lose_from_the_board(store):
             _, won = first_card(app)
             await pilot.press("w")
             await settle(pilot)
+            asked = type(app.screen).__name__
+            await pilot.press("escape")  # keeps it open
+            await settle(pilot)
+            assert first_card(app)[1].id == won.id
+            await pilot.press("w")
+            await settle(pilot)
+            await pilot.press("enter")  # Won is the default
+            await settle(pilot)
+            assert asked == "ConfirmDialog"
             board, lost = first_card(app)
             assert lost.id != won.id
             await pilot.press("l")
@@ -974,6 +983,8 @@ def test_keymap_from_the_settings_file(store, crm_home):
             await settle(pilot)
             unchanged = first_card(app)[1].id == card.id
             await pilot.press("W")
+            await settle(pilot)
+            await pilot.press("enter")
             await settle(pilot)
             return card.id, unchanged, app.keymap_problems
 

@@ -99,13 +99,32 @@ def pick_stage(screen, opp_id: int, version: int | None, after: Done = None) -> 
 
 
 def win(screen, opp_id: int, version: int | None, after: Done = None) -> None:
-    from crmtui.domain import opportunities
+    """Win a deal, once asked (Enter wins, Esc keeps it open): one stray key must not change
+    the won figures; losing asks for its reason anyway."""
+    from crmtui.domain import opportunities, refs
+
+    def about(s):
+        opp = refs.get(s, "opportunity", opp_id)
+        return _name(opp), p.money(opp.amount_minor, opp.currency)
 
     def run(s):
         opp = opportunities.win(s, opp_id, expected_version=version, source="app")
         return f"won: {_name(opp)} ({p.money(opp.amount_minor, opp.currency)})"
 
-    screen.write(run, lambda message: (screen.say(message), after and after()))
+    def ask(result):
+        name, amount = result
+        question = Text("Mark ", end="")
+        question.append_text(p.t(name, "bold"))
+        question.append(f" ({amount}) as won?")
+
+        def chosen(choice):
+            if choice == "win":
+                screen.write(run, lambda message: (screen.say(message), after and after()))
+
+        screen.app.push_screen(ConfirmDialog("Win", question, [("win", "Won", "success")],
+                                             default="win"), chosen)
+
+    screen.read(about, ask, group="win")
 
 
 def lose(screen, opp_id: int, version: int | None, after: Done = None) -> None:

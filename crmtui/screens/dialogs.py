@@ -68,11 +68,13 @@ class ConfirmDialog(CrmModal):
 
     DEFAULT_CSS = DIALOG_CSS + "ConfirmDialog { align: center middle; }"
 
-    def __init__(self, title: str, body: Text | str, choices: list[tuple[str, str, str]]):
+    def __init__(self, title: str, body: Text | str, choices: list[tuple[str, str, str]],
+                 *, default: str | None = None):
         super().__init__()
         self.title_text = title
         self.body = body if isinstance(body, Text) else Text(body)
         self.choices = choices  # (id, label, variant)
+        self.default = default  # the choice Enter takes; None: Cancel (for anything risky)
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -84,7 +86,10 @@ class ConfirmDialog(CrmModal):
                 yield Button("Cancel", id="cancel")
 
     def on_mount(self) -> None:
-        self.query(Button).last().focus()
+        if self.default is not None:
+            self.query_one(f"#choice-{self.default}", Button).focus()
+        else:
+            self.query(Button).last().focus()
 
     @on(Button.Pressed)
     def _pressed(self, event: Button.Pressed) -> None:
