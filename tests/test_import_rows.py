@@ -92,6 +92,28 @@ def test_skip_mode_commits_good_rows_and_writes_rejects_with_reasons(cli, store,
     assert out["ignored_columns"].keys() >= {"_reason", "_line"}
 
 
+def test_rejects_file_cells_never_run_as_formulas_and_import_back_as_written(cli, store,
+                                                                            tmp_path):
+    path = tmp_path / "evil.csv"
+    path.write_text('First Name,Last Name,Email,Notes\n'
+                    'Ada,=HYPERLINK("http://x"),not-an-email,@SUM(1)\n'
+                    'Bob,Smith,bob@x.com,-5 is fine\n')
+    cli("import", "leads", path, "--on-error", "skip", code=1)
+    import csv
+
+    with open(tmp_path / "evil.rejects.csv", newline="") as fh:
+        rows = list(csv.reader(fh))
+    cells = [c for row in rows for c in row]
+    assert not any(c.startswith(("=", "+", "-", "@")) for c in cells), cells
+    assert rows[1][1] == '\'=HYPERLINK("http://x")' and rows[1][3] == "'@SUM(1)"
+    fixed = (tmp_path / "evil.rejects.csv").read_text().replace("not-an-email", "ada@x.com")
+    (tmp_path / "fixed.csv").write_text(fixed)
+    cli("import", "leads", tmp_path / "fixed.csv")
+    with store.read() as s:  # the fixed row comes back as the file had it
+        ada = s.scalars(select(Lead).where(Lead.first_name == "Ada")).one()
+        assert (ada.last_name, ada.notes) == ('=HYPERLINK("http://x")', "@SUM(1)")
+
+
 def test_skip_mode_without_rejects_exits_zero(cli, store, tmp_path):
     path = tmp_path / "ok.csv"
     path.write_text("Email\na@x.com\n")

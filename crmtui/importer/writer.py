@@ -53,6 +53,7 @@ from crmtui.store.engine import Store
 from crmtui.store.models import (
     ImportBatch, ImportChange, Opportunity, StageChange, TABLES_BY_ENTITY, utcnow,
 )
+from crmtui.textsafe import neutralise_formula
 
 CHUNK = 5_000
 CACHE_KIB = 64 * 1024  # SQLite's page cache during an import (indexes of a big table)
@@ -1202,7 +1203,8 @@ class Job:
             if self.csv_like:
                 writer = csv.writer(fh, delimiter=self.inp.delimiter or ",", lineterminator="\r\n"
                                     if self.inp.encoding != "utf-8" else "\n")
-                writer.writerow(self.plan.header + ["_reason", "_line"])
+                writer.writerow([neutralise_formula(h) for h in self.plan.header]
+                                + ["_reason", "_line"])
             else:
                 writer = None
             self.rejects = (fh, writer)
@@ -1210,7 +1212,10 @@ class Job:
         if writer is not None:
             width = len(self.plan.header)
             shown = list(cells[:width]) + [""] * (width - len(cells))
-            writer.writerow(shown + [reason, line] + list(cells[width:]))
+            # opened in a spreadsheet to be fixed: no cell runs as a formula there (as in an
+            # export); importing the file again takes the `'` off
+            writer.writerow([neutralise_formula(c) if isinstance(c, str) else c for c in
+                             shown + [reason, line] + list(cells[width:])])
         else:
             obj = {h: getattr(c, "value", c) for h, c in zip(self.plan.header, cells)
                    if c != ""}
