@@ -98,7 +98,9 @@ def export(entity: str, filters: dict, fmt: str | None, out: str | None, *, raw:
             stream.close()
         store.close()
     if to_file:
-        output.note(f"exported {written:,} {entity} record(s) to {out}")
+        from crmtui.domain.words import count
+
+        output.note(f"exported {count(written, entity + ' record')} to {out}")
 
 
 def _write(stream, fmt, ex, s, entity, filters, extras, *, raw, terminal, total, progress):

@@ -221,8 +221,11 @@ def render(summary, plan, json_: bool) -> None:
             lines.append(f"... and {more:,} more")
         con.print(Text(visible("\n".join(lines), multiline=True), style="red"))
     if summary.status == "failed":
-        con.print(Text(f"{summary.rejected:,} bad row(s): nothing was imported. Fix them, or "
-                       "pass --on-error skip to import the good rows.", style="bold red"))
+        from crmtui.domain.words import count
+
+        con.print(Text(f"{count(summary.rejected, 'bad row')}: nothing was imported. Fix "
+                       f"{'it' if summary.rejected == 1 else 'them'}, or pass --on-error skip "
+                       "to import the good rows.", style="bold red"))
     elif summary.rejects_file:
         con.print(Text(visible(f"rejected rows written to {summary.rejects_file}")))
     if summary.batch and summary.status == "done":

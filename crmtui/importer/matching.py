@@ -4,6 +4,9 @@ Keys are tried in order; each compares case-insensitively (ASCII letters, the wa
 lower() does, so the lookup can use the email index), except external ids (exact, as
 everywhere) and references (the resolved record). A person's `name` is first + last name.
 
+`--match id` (never a default) matches the `id` column of crmtui's own export against the
+store's ids: an exported file, edited, goes back into the store it came from.
+
 Defaults, so that importing the same file twice never creates duplicates silently:
 leads and contacts `external_id,email`; accounts `external_id,domain,name`;
 opportunities `external_id,name+account`; activities `external_id`. `--match none` turns
@@ -90,11 +93,14 @@ def keys_for(entity: str, requested: list[str] | None, mapped: set[str]) -> list
         parts = []
         for name in item.split("+"):
             name = name.strip()
+            if name == "id":  # crmtui's own export, back into the store it came from
+                parts.append(Part("id", "exact", "id"))
+                continue
             spec = specs.get(name)
             if spec is None or spec.kind == "target":
                 usable = sorted(n for n, sp in specs.items() if sp.kind != "target")
                 raise UsageError(f"--match: {entity} has no field {name!r}",
-                                 hint="match on one of: " + ", ".join(usable)
+                                 hint="match on one of: " + ", ".join(usable + ["id"])
                                  + " (join parts with +, e.g. first_name+last_name)")
             if spec.kind == "fullname":
                 parts.append(Part(name, "fullname", "first_name"))
@@ -112,7 +118,9 @@ def keys_for(entity: str, requested: list[str] | None, mapped: set[str]) -> list
             if explicit and not present:
                 missing = [p.field for p in parts if p.field not in mapped]
                 raise UsageError(f"--match {item}: the file has no column for "
-                                 f"{', '.join(missing)}")
+                                 f"{', '.join(missing)}",
+                                 hint="an id column comes from `crm export`" if "id" in missing
+                                 else None)
             keys.append(key)
     return keys
 

@@ -29,6 +29,7 @@ import os
 import sqlite3
 from array import array
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Callable
@@ -195,8 +196,8 @@ class Job:
         self.opp_stage_rows: list = []
         self.created_from_close = 0  # closed deals without created_at: created = closed
         # crmtui's own export: its `id` column (ignored as a value) tells records apart
-        self.id_index = plan.header.index("id") if "id" in plan.header and \
-            plan.targets[plan.header.index("id")] is None else None
+        self.id_index = _id_index(plan)
+        self.match_id = any(p.field == "id" for key in keys for p in key.parts)
         self.file_ids = array("q")  # crmtui id of each line of such a file (0: none)
         self.has_names = bool({"first_name", "last_name"} & plan.fields())
 
@@ -306,6 +307,8 @@ class Job:
         and accounts (no references) the entity rules, the rows' keys and the values to
         insert, bind-processed; `_chunk` then only matches and writes."""
         self.summary.rows += batch.n
+        if self.match_id:
+            self._file_ids_as_keys(batch)
         batch = self._good(batch)
         if self.entity not in ("lead", "account") or not batch.n or self._by_row():
             return batch
@@ -878,6 +881,23 @@ class Job:
                 f.add([vals[i] for i in written])
         return inserts, updates
 
+    def _file_ids_as_keys(self, batch: Batch) -> None:
+        """`--match id`: the export's id of each row, as the key to look up (never written)."""
+        column = self.plan.header[self.id_index]
+        out = []
+        for i, cells in enumerate(batch.cells):
+            raw = getattr(cells[self.id_index], "value", cells[self.id_index]) \
+                if self.id_index < len(cells) else ""
+            text = "" if raw is None else str(raw).strip()  # JSON keeps the number's type
+            if text.isdigit() and len(text) < 18 and not isinstance(raw, (bool, float)):
+                out.append(int(text))
+            else:
+                out.append(None)
+                if text:
+                    batch.bad(i, column, text, "not a crmtui id (a whole number from "
+                                               "`crm export`); empty it to add the row as new")
+        batch.cols["id"] = out
+
     def _note_file_id(self, line: int, cells: list) -> None:
         text = cells[self.id_index].strip() if self.id_index < len(cells) else ""
         file_id = int(text) if text.isdigit() and len(text) < 18 else 0
@@ -1044,7 +1064,7 @@ class Job:
     def _update(self, row: Row, existing) -> None:
         cols = row.cols
         changed = {c: cols[c] for c in row.given - NEVER_UPDATED
-                   if c in cols and existing.get(c) != cols[c]}
+                   if c in cols and not _same(existing.get(c), cols[c])}
         extra = None
         if row.extra:
             merged = {**(existing.get("extra") or {}), **row.extra}
@@ -1240,7 +1260,27 @@ def _matchable(plan: mapping.Plan) -> set[str]:
     fields = plan.fields()
     if plan.entity == "opportunity" and "name" not in fields and "account" in fields:
         fields = fields | {"name"}
+    if _id_index(plan) is not None:  # crmtui's own export: `--match id` can use it
+        fields = fields | {"id"}
     return fields
+
+
+def _same(stored, given) -> bool:
+    """Whether a file's value leaves the stored one as it is. A time written to the second
+    (as `crm export` writes them) is the stored time when that differs only below it."""
+    if stored == given:
+        return True
+    if isinstance(stored, datetime) and isinstance(given, datetime) and \
+            given.microsecond == 0 and stored.tzinfo is not None and given.tzinfo is not None:
+        return stored.replace(microsecond=0) == given
+    return False
+
+
+def _id_index(plan: mapping.Plan) -> int | None:
+    """The column of crmtui's own `id` (an export's), which is no field to import."""
+    if "id" in plan.header and plan.targets[plan.header.index("id")] is None:
+        return plan.header.index("id")
+    return None
 
 
 def _with_hint(exc: CrmError, field_name: str) -> str:
