@@ -324,6 +324,33 @@ def test_edit_with_rows_marked_says_which_record_it_edits(store):
                and "t (tag)" in m and "m (stage)" not in m for m in said), said
 
 
+def test_a_sections_key_again_returns_to_its_list(store):
+    """In Leads with a record page (or the deal a conversion opened) on top, 3 shows the
+    leads list again, as a tab pressed twice does; other sections keep their place."""
+    async def go():
+        app = make_app(store, start="leads")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            lead_id = app.screen.query_one("VirtualTable").current.id
+            app.open_record("lead", lead_id)
+            await settle(pilot)
+            app.open_record("opportunity", 1)
+            await settle(pilot)
+            before = type(app.screen).__name__
+            await pilot.press("6")
+            await settle(pilot)
+            await pilot.press("3")  # back to the section: its place is kept
+            await settle(pilot)
+            kept = type(app.screen).__name__
+            await pilot.press("3")  # the key again: the list
+            await settle(pilot)
+            return before, kept, type(app.screen).__name__, len(app.screen_stack)
+
+    before, kept, after, depth = run(go())
+    assert before == kept == "RecordScreen"
+    assert after != "RecordScreen" and depth == 1
+
+
 # -- tasks --------------------------------------------------------------------------------
 
 def test_add_a_task_then_complete_it_from_the_agenda(store):

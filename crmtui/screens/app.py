@@ -244,10 +244,19 @@ class CrmApp(App):
 
     def go(self, section: str) -> None:
         if section == self.current_mode:
+            self._to_section_root()
             return
         self.history.append(self.current_mode)
         del self.history[:-20]
         self.switch_mode(section)
+
+    def _to_section_root(self) -> None:
+        """The section's key again: back to its own screen (a lead's section may be showing
+        the deal its conversion made), past record pages; never past a form being edited."""
+        from crmtui.screens.record import RecordScreen
+
+        while len(self.screen_stack) > 1 and isinstance(self.screen, RecordScreen):
+            self.pop_screen()
 
     def action_go(self, section: str) -> None:
         self.go(section)
