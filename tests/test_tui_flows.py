@@ -784,16 +784,28 @@ def test_delete_dialog_says_what_each_choice_does_in_words(store):
             body = app.screen.body.plain
             await pilot.press("escape")
             await settle(pilot)
-            return contact_id, body
+            after_escape = [n.message for n in app._notifications]
+            await pilot.press("D")
+            await settle(pilot)
+            await pilot.click("#choice-cascade")
+            await settle(pilot)
+            said = [n.message for n in app._notifications if n.message not in after_escape]
+            return contact_id, body, said
 
-    contact_id, body = run(go())
+    contact_id, body, said = run(go())
+    assert any("deleted 1 contact; deleted its 1 activity and unlinked 1 converted lead "
+               "(the lead is kept)" in m for m in said), said
     assert "It has 1 activity, 1 converted lead." in body
     assert ("Delete them too: delete its 1 activity and unlink 1 converted lead "
             "(the lead is kept).") in body
     assert "Keep them, unlinked: unlink its 1 activity, 1 converted lead (the lead is kept)." \
         in body
-    with store.read() as s:  # escape deleted nothing
-        assert s.get(Contact, contact_id) is not None
+    with store.read() as s:  # escape deleted nothing; the choice deleted what it said
+        assert s.get(Contact, contact_id) is None
+        assert s.scalar(select(func.count()).select_from(Activity)
+                        .where(Activity.contact_id == contact_id)) == 0
+        assert s.scalars(select(Lead).where(Lead.converted_contact_id == contact_id)).first() \
+            is None
 
 
 def test_bulk_move_stage(store):

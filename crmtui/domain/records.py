@@ -315,12 +315,14 @@ def related_counts(s: Session, entity: str, record_id: int) -> dict[str, int]:
     return counts
 
 
-def describe_related(counts: dict[str, int], how: str | None = None, *, owners: int = 1
-                     ) -> str:
+def describe_related(counts: dict[str, int], how: str | None = None, *, owners: int = 1,
+                     done: bool = False) -> str:
     """'2 activities, 1 converted lead'; with `how` ('delete'/'detach'), what happens to each:
     'delete its 2 activities and unlink 1 converted lead (the lead is kept)' ('their' when
-    the counts are summed over several `owners`)."""
+    the counts are summed over several `owners`; 'deleted', 'unlinked' once `done`)."""
     its = "its" if owners == 1 else "their"
+    delete, unlink = ("deleted", "unlinked") if done else ("delete", "unlink")
+
     def part(label: str, n: int) -> str:
         return words.count(n, _SINGULAR.get(label, label))
 
@@ -332,12 +334,13 @@ def describe_related(counts: dict[str, int], how: str | None = None, *, owners: 
             if how != "delete" or label in UNLINK_ONLY]
     phrases = []
     if gone:
-        phrases.append(f"delete {its} " + ", ".join(gone))
+        phrases.append(f"{delete} {its} " + ", ".join(gone))
     if kept:
         n_leads = sum(n for label, n in counts.items() if label in UNLINK_ONLY)
         leads_kept = ("" if not n_leads else " (the lead is kept)" if n_leads == 1
                       else " (the leads are kept)")
-        phrases.append((f"unlink {its} " if not gone else "unlink ") + ", ".join(kept) + leads_kept)
+        phrases.append((f"{unlink} {its} " if not gone else f"{unlink} ") + ", ".join(kept)
+                       + leads_kept)
     return " and ".join(phrases)
 
 

@@ -574,9 +574,14 @@ def delete(screen, entity: str, record_id: int, name: str, after: Done = None) -
         question = Text(f"Delete {p.LABEL[entity].lower()} {record_id} (", end="")
         question.append_text(p.t(name, "bold"))
         question.append(")?")
-        confirm_delete(screen, question, related, 1, lambda how: screen.write(
-            lambda s: records.delete(s, entity, record_id, related=how, source="app"),
-            _after(screen, f"deleted {p.LABEL[entity].lower()} {record_id}", after)))
+        def run(how):
+            also = f"; {records.describe_related(related, how, done=True)}" if related else ""
+            screen.write(lambda s: records.delete(s, entity, record_id, related=how,
+                                                  source="app"),
+                         _after(screen, f"deleted {p.LABEL[entity].lower()} {record_id}{also}",
+                                after))
+
+        confirm_delete(screen, question, related, 1, run)
 
     screen.read(lambda s: records.related_counts(s, entity, record_id), ask,
                 group="delete-preview")

@@ -531,12 +531,12 @@ class ListScreen(CrmScreen):
     def _selection(self) -> list[int]:
         return [row.id for row in self.table.selection()]
 
-    def _bulk(self, fn, verb: str) -> None:
+    def _bulk(self, fn, verb: str, also: str = "") -> None:
         noun = p.LABEL[self.entity].lower()
 
         def done(result):
             self.table.clear_marks()
-            self.say(result.summary(verb, noun))
+            self.say(result.summary(verb, noun) + also)
             self.load(keep=True)
 
         self.write(fn, done)
@@ -605,10 +605,16 @@ class ListScreen(CrmScreen):
         report = self.reporter("deleting")
 
         def ask(related: dict):
-            actions.confirm_delete(self, Text(f"Delete {noun}?"), related, len(ids),
-                                   lambda how: self._bulk(lambda s: bulkops.delete_many(
-                                       s, self.entity, ids, related=how, source="app",
-                                       progress=report), "deleted"))
+            from crmtui.domain.records import describe_related
+
+            def run(how):
+                also = (f"; {describe_related(related, how, owners=len(ids), done=True)}"
+                        if related else "")
+                self._bulk(lambda s: bulkops.delete_many(s, self.entity, ids, related=how,
+                                                         source="app", progress=report),
+                           "deleted", also)
+
+            actions.confirm_delete(self, Text(f"Delete {noun}?"), related, len(ids), run)
 
         self.read(lambda s: bulkops.delete_preview(s, self.entity, ids), ask, group="preview")
 
