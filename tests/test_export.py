@@ -137,3 +137,40 @@ def test_round_trip_keeps_where_closed_deals_closed_from(cli, tmp_path, fmt, mon
     cli("import", "opportunities", tmp_path / f"o.{fmt}")
     assert reports() == before
     assert all(d["extra"] == {} for d in cli.json("opp", "list"))
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_round_trip_with_two_accounts_of_one_name(cli, tmp_path, fmt, monkeypatch,
+                                                  another_store):
+    """Contacts, deals, activities and converted leads refer to their account by name, which
+    two accounts may share: the export names those by domain (else external id), and the
+    import reads that back, so each record lands on its own account."""
+    cli("account", "add", "Acme", "--domain", "acme1.example")
+    cli("account", "add", "Acme", "--domain", "acme2.example")
+    cli("account", "add", "Acme", "--external-id", "SF-3")
+    cli("account", "add", "Globex")
+    cli("contact", "add", "C One", "--account", "1", "--email", "c1@acme1.example")
+    cli("opp", "add", "Deal B", "--account", "2", "--amount", "100")
+    cli("opp", "add", "Deal C", "--account", "3", "--amount", "300")
+    cli("opp", "add", "Deal G", "--account", "Globex", "--amount", "50")
+    cli("activity", "log", "call", "--on", "account:2", "--subject", "Hello two")
+
+    def links():
+        accounts = {a["id"]: (a["domain"], a["external_id"], a["name"])
+                    for a in cli.json("account", "list")}
+        return (sorted((c["name"], accounts[c["account_id"]]) for c in cli.json("contact", "list")),
+                sorted((o["name"], accounts[o["account_id"]]) for o in cli.json("opp", "list")),
+                sorted((a["subject"], accounts[a["account_id"]])
+                       for a in cli.json("activity", "list")))
+
+    before = links()
+    for noun in ("accounts", "contacts", "opportunities", "activities"):
+        cli("export", noun, "--format", fmt, "-o", tmp_path / f"{noun}.{fmt}")
+    deals = tmp_path / f"opportunities.{fmt}"
+    text = deals.read_text()
+    assert "acme2.example" in text and "SF-3" in text and "Globex" in text
+    monkeypatch.setenv("CRMTUI_HOME", str(tmp_path / "second"))
+    monkeypatch.setenv("CRMTUI_DB", another_store())
+    for noun in ("accounts", "contacts", "opportunities", "activities"):
+        cli("import", noun, tmp_path / f"{noun}.{fmt}")
+    assert links() == before

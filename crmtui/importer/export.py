@@ -5,7 +5,8 @@ found in `extra` (named `extra.KEY` when KEY is, or would be read back as, a fie
 column crmtui computes), so `crm import` reads the file back into the same records.
 References are written so the import finds the same record again, since ids do not survive
 a move between stores: a contact by its email when it has one (two people may share a
-name), activities also carry what they are on (`lead`, `account`, `contact`, `opportunity`)
+name), an account by its name unless another account has it too (then by its domain, else
+its external id), activities also carry what they are on (`lead`, `account`, `contact`, `opportunity`)
 besides `on` (`kind:ID name`), converted leads what they became (`converted_account`,
 `converted_contact`), closed deals the open stage they closed from (`stage_before_close`,
 from their stage history: the import starts their history there).
@@ -54,6 +55,7 @@ def extra_keys(s: Session, entity: str, filters: dict) -> list[str]:
 def records(s: Session, entity: str, filters: dict) -> Iterator[dict]:
     """The selected records as JSON-form dicts, in id order, one page in memory at a time."""
     after = None
+    shared = _shared_account_names(s) if entity != "account" else set()
     while True:
         page = listing.page(s, listing.ListQuery(entity=entity, filters=filters, sort="id",
                                                  limit=PAGE, after=after))
@@ -69,11 +71,14 @@ def records(s: Session, entity: str, filters: dict) -> Iterator[dict]:
                 out = _with_stage_before_close(out, before.get(obj.id))
             if entity == "activity":
                 for link in LINKS:
-                    out[link] = _reference(names, link, getattr(obj, f"{link}_id"))
-            elif entity == "opportunity" and "contact" in out:
-                out["contact"] = _reference(names, "contact", obj.contact_id)
+                    out[link] = _reference(names, link, getattr(obj, f"{link}_id"), shared)
+            elif entity in ("contact", "opportunity"):
+                if out.get("account") is not None:
+                    out["account"] = _reference(names, "account", obj.account_id, shared)
+                if entity == "opportunity" and "contact" in out:
+                    out["contact"] = _reference(names, "contact", obj.contact_id)
             elif entity == "lead":
-                out = _with_conversion(out, names, obj)
+                out = _with_conversion(out, names, obj, shared)
             yield out
         if not page.rows or page.next_after is None:
             return
@@ -118,26 +123,39 @@ def _with_stage_before_close(out: dict, name: str | None) -> dict:
     return result
 
 
-def _reference(names: serialize.Names, ref: str, record_id: int | None) -> str | None:
-    """How an import finds the record again: a contact's email (names may repeat), else
-    its display name."""
-    if ref == "contact":
-        obj = names.obj(ref, record_id)
-        if obj is not None and obj.email:
-            return obj.email
+def _shared_account_names(s: Session) -> set[str]:
+    """Names two or more accounts have (an import could not tell them apart by name)."""
+    from crmtui.store.models import Account
+
+    return set(s.scalars(select(Account.name).group_by(Account.name)
+                         .having(func.count() > 1)))
+
+
+def _reference(names: serialize.Names, ref: str, record_id: int | None,
+               shared: set[str] = frozenset()) -> str | None:
+    """How an import finds the record again: a contact's email (names may repeat); an
+    account's name, or when another account has that name too, its domain (else its
+    external id), which the import also reads; else the display name."""
+    obj = names.obj(ref, record_id)
+    if ref == "contact" and obj is not None and obj.email:
+        return obj.email
+    if ref == "account" and obj is not None and obj.name in shared:
+        return obj.domain or obj.external_id or obj.name
     return names.name(ref, record_id)
 
 
-def _with_conversion(out: dict, names: serialize.Names, lead) -> dict:
+def _with_conversion(out: dict, names: serialize.Names, lead, shared: set[str]) -> dict:
     """A converted lead's account and contact by reference, after their ids."""
     result = {}
     for key, value in out.items():
         result[key] = value
         if key == "converted_contact_id":
-            result["converted_account"] = names.name("account", lead.converted_account_id)
+            result["converted_account"] = _reference(names, "account",
+                                                     lead.converted_account_id, shared)
             result["converted_contact"] = _reference(names, "contact", lead.converted_contact_id)
     if "converted_account" not in result:
-        result["converted_account"] = names.name("account", lead.converted_account_id)
+        result["converted_account"] = _reference(names, "account", lead.converted_account_id,
+                                                 shared)
         result["converted_contact"] = _reference(names, "contact", lead.converted_contact_id)
     return result
 

@@ -1,7 +1,8 @@
 """Resolving what a row refers to: accounts, contacts, leads, deals, pipelines and stages.
 
 Order: external id (exact), then email for people, then the exact name, then the name
-ignoring case; never the numeric id (ids of another system mean nothing here). Several
+ignoring case, then an account's domain (what an export writes for accounts that share a
+name); never the numeric id (ids of another system mean nothing here). Several
 matches are an error listing them. `--create-missing` creates missing accounts, and stages
 (a stage named like "Closed Won" or "Lost" is the pipeline's won/lost stage; other new
 stages are added as open stages before the closed ones). Every answer is cached, so a
@@ -76,6 +77,10 @@ class References:
                 found = s.scalars(select(model.id).where(condition).limit(11)).all()
                 if found:
                     break
+        if not found and entity == "account" and "." in raw and " " not in raw.strip():
+            # an export names an account by its domain when two accounts share its name
+            found = s.scalars(select(model.id).where(func.lower(model.domain) ==
+                                                     raw.strip().lower()).limit(11)).all()
         if len(found) == 1:
             return found[0]
         if found:
