@@ -351,6 +351,25 @@ def test_a_sections_key_again_returns_to_its_list(store):
     assert after != "RecordScreen" and depth == 1
 
 
+def test_a_view_about_me_says_when_nobody_is_set(store, monkeypatch):
+    """'My new leads' without a configured user showed everyone's leads under 'owner:@me'."""
+    async def go():
+        app = make_app(store, start="leads")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            screen = app.screen
+            screen.apply(filters={"owner": "@me", "status": "new"}, view="My new leads")
+            await settle(pilot)
+            chips, said = screen._chips().plain, [n.message for n in app._notifications]
+            monkeypatch.setenv("CRMTUI_USER", "ada")
+            return chips, said, screen._chips().plain
+
+    chips, said, with_user = run(go())
+    assert "owner:@me (nobody set: everyone's)" in chips
+    assert any("nobody is set" in m and "CRMTUI_USER" in m for m in said)
+    assert "owner:@me" in with_user and "nobody set" not in with_user
+
+
 # -- tasks --------------------------------------------------------------------------------
 
 def test_add_a_task_then_complete_it_from_the_agenda(store):

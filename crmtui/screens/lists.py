@@ -161,6 +161,9 @@ class ListScreen(CrmScreen):
             self.descending = descending
         if view != "":
             self.view_name = view
+            if view and self._unknown_me():
+                self.say("This view is about you (@me), but nobody is set: it shows everyone's. "
+                         "Set CRMTUI_USER or `user` in config.toml.")
         table = self.table
         table.sort_key = self.sort
         table.sort_descending = self.descending
@@ -175,13 +178,24 @@ class ListScreen(CrmScreen):
         if self.view_name:
             out.append(visible(self.view_name), style="bold")
             out.append(" ")
+        unknown_me = self._unknown_me()
         for name, value in self.filters.items():
             out.append(f"{name}", style="dim")
             out.append(":" if value is not True else "")
             if value is not True:
                 out.append(visible(value, limit=20))
+            if value == "@me" and unknown_me:
+                out.append(" (nobody set: everyone's)", style="dim")
             out.append(" ")
         return out
+
+    def _unknown_me(self) -> bool:
+        """Whether the filters name @me while nobody is set (`savedfilters.resolve` then
+        drops the condition)."""
+        if "@me" not in self.filters.values():
+            return False
+        resolved = savedfilters.resolve(self.filters, today=self.crm.clock.today())
+        return any(v == "@me" and k not in resolved for k, v in self.filters.items())
 
     def _status(self) -> None:
         table = self.table
@@ -484,7 +498,8 @@ class ListScreen(CrmScreen):
 
         self.app.push_screen(PromptDialog(
             "Save view", "Name of this view (filters and sort; the search text is not saved):",
-            self.view_name or "", placeholder="my open deals closing this month"), done)
+            self.view_name or "", placeholder=f"e.g. my {p.PLURAL[self.entity].lower()} "
+            "this month"), done)
 
     def _delete_view(self, views) -> None:
         if not views:
