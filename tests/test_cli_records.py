@@ -159,12 +159,21 @@ def test_references_by_name_external_id_and_ambiguity(cli, store):
     (["opp", "add", "X", "--pipeline", "Nope"], "no pipeline"),
     (["lead", "add", "X", "--email", "not-an-email"], "email"),
     (["lead", "add", "X", "--employees", "many"], "whole number"),
+    (["opp", "add", "X", "--currency", "U1D"], "three-letter ISO currency code"),
+    (["opp", "add", "X", "--currency", "EURO"], "three-letter ISO currency code"),
 ])
 def test_rejected_values_name_the_field(cli, store, args, message):
     result = cli(*args, code=1)
     assert message in result.stderr
     assert "Traceback" not in result.stderr
     assert count(store, Opportunity) == 0 and count(store, Lead) == 0
+
+
+def test_currency_is_stored_upper_case_and_checked_on_edit(cli, store):
+    cli("opp", "add", "Deal", "--amount", "5", "--currency", "eur")
+    assert cli.json("opp", "show", "Deal")["currency"] == "EUR"
+    assert "three-letter" in cli("opp", "edit", "Deal", "--currency", "u$d", code=1).stderr
+    assert cli.json("opp", "show", "Deal")["currency"] == "EUR"
 
 
 @pytest.mark.sqlite_only

@@ -53,6 +53,8 @@ def coerce(s: Session, spec: FieldSpec, raw: object, *, pipeline_id: int | None 
         from crmtui.domain import users
 
         return users.owner_value(s, values.clean_text(raw))
+    if spec.name == "currency":  # as the importer reads it: three letters, upper case
+        return values.parse_currency(raw, spec.name)
     if kind == "text":
         return values.clean_text(raw)
     if kind == "email":
