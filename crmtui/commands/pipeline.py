@@ -110,8 +110,25 @@ def stage_add(name: Annotated[str, typer.Argument(help="Stage name")], pipeline:
         st = pipelines.add_stage(s, pipeline, name, position=position, probability=probability,
                                  kind=kind or "open", rot_days=rot_days)
         sid, pos = st.id, st.position
+        extra = _kind_note(s, st)
     output.write(str(sid))
     output.note(f"added stage {name} at position {pos}")
+    if extra:
+        output.note(extra)
+
+
+def _kind_note(s, st) -> str | None:
+    """'note: pipeline Sales now has 2 won stages' when a won/lost stage is not the only one."""
+    from crmtui.domain import pipelines, refs, words
+
+    if st.kind == "open":
+        return None
+    n = len(pipelines.same_kind(s, st))
+    if n < 2:
+        return None
+    p = refs.get(s, "pipeline", st.pipeline_id)
+    return (f"note: pipeline {p.name} now has {n} {st.kind} stages "
+            f"(e.g. to merge a legacy one: crm stage delete OLD --move-to NEW)")
 
 
 @stage_app.command("edit", help="Rename, move, or change a stage's probability, kind, rot days.")
@@ -126,10 +143,14 @@ def stage_edit(stage: Annotated[str, typer.Argument(help="Stage name or position
     with store_session(write=True) as s:
         p = refs.resolve(s, "pipeline", pipeline) if pipeline else refs.default_pipeline(s)
         st = refs.resolve_stage(s, p.id, stage)
+        old_kind = st.kind
         pipelines.edit_stage(s, st, name=name, position=position, probability=probability,
                              kind=kind, rot_days=rot_days)
-        label = st.name
-    output.note(f"updated stage {label}")
+        label, pos, moved = st.name, st.position, st.kind != old_kind
+        extra = _kind_note(s, st) if moved else None
+    output.note(f"updated stage {label}" + (f" (now at position {pos})" if moved else ""))
+    if extra:
+        output.note(extra)
 
 
 @stage_app.command("delete", help="Delete a stage; its deals must move (--move-to).")
@@ -137,9 +158,11 @@ def stage_edit(stage: Annotated[str, typer.Argument(help="Stage name or position
 def stage_delete(stage: Annotated[str, typer.Argument(help="Stage name or position")],
                  pipeline: PipelineOpt = None,
                  move_to: Annotated[Optional[str], typer.Option("--move-to",
-                                    help="Move the stage's deals here first")] = None,
+                                    help="Move the stage's deals here first (a stage of the "
+                                         "same kind: won deals stay won, with their close "
+                                         "dates)")] = None,
                  yes: YesOpt = False):
-    from crmtui.domain import pipelines, refs
+    from crmtui.domain import pipelines, refs, words
 
     with store_session() as s:
         p = refs.resolve(s, "pipeline", pipeline) if pipeline else refs.default_pipeline(s)
@@ -148,5 +171,8 @@ def stage_delete(stage: Annotated[str, typer.Argument(help="Stage name or positi
     confirm(f"Delete stage {label} of {p.name}?", yes)
     with store_session(write=True) as s:
         st = refs.get(s, "stage", sid)
+        target = (refs.resolve_stage(s, st.pipeline_id, move_to, field="move-to").name
+                  if move_to not in (None, "") else None)
         moved = pipelines.delete_stage(s, st, move_to=move_to)
-    output.note(f"deleted stage {label}" + (f"; moved {moved} deal(s)" if moved else ""))
+    output.note(f"deleted stage {label}"
+                + (f"; moved {words.count(moved, 'deal')} to {target}" if moved else ""))

@@ -9,6 +9,15 @@ empty or not. `--from/--to` keep deals whose expected close date is in the range
 `--as-of DAY` rebuilds the pipeline at the end of that day from stage history (see
 `reports.history`); ages are measured to that moment and `stale` is null (past activity
 is not kept per day). Deals whose stage then is unknown get a "(unknown)" row.
+
+A stage deleted since then is rebuilt from the name its history rows keep: its deals get a
+row "NAME (deleted)" (after the open stages, `stage_id` null, `deleted` true) weighted by
+the probability the stage had when it was deleted (logged by `crm stage delete`). For a
+stage deleted before that was logged, and never edited, the probability is not stored
+anywhere: the row has `probability` null and its `weighted` counts only the deals' own
+probability overrides (the stage's share counts as 0). Deleted closed stages show no row
+(the report is about open deals): a deleted stage's kind is logged at deletion too; for an older deletion a deal counts as closed then when its close
+time is before that moment (it has stayed closed since), else as open.
 """
 
 from __future__ import annotations
@@ -16,13 +25,15 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
-from crmtui.domain import opportunities
+from crmtui.domain import opportunities, pipelines
 from crmtui.reports import ReportOptions, base, history
 from crmtui.reports import sql as dsql
-from crmtui.store.models import Opportunity
+from crmtui.store.models import Opportunity, StageChange
+
+DELETED = " (deleted)"
 
 
 class _Acc:
@@ -53,18 +64,31 @@ def compute(s: Session, options: ReportOptions | None = None) -> dict:
         at = ctx.now
     now_day = dsql.day_number_of(at, ctx.dialect)
     accs: dict = {}
-    for stage_id, currency, count, amount, plain, overridden, day_sum, stale in groups:
+    gone: dict[str, int | None] = {}  # deleted stage name -> its last probability
+    for (stage_id, gone_name, closed_then, currency, count, amount, plain, overridden, day_sum,
+         stale) in groups:
+        if gone_name is not None and gone_name not in gone:
+            gone[gone_name] = pipelines.deleted_stage(ctx.s, gone_name)
+        if gone_name is not None and (gone[gone_name]["kind"] or
+                                      ("won" if closed_then else "open")) != "open":
+            continue  # a deleted won or lost stage: not in a report of open deals
         factor = ctx.factor(currency)
         if factor is None:
             ctx.exclude(currency, count, amount)
             continue
         st = ctx.stage(stage_id)
-        prob = st.probability if st is not None else 0
-        acc = accs.setdefault(stage_id, _Acc())
+        key = stage_id if stage_id is not None or gone_name is None else ("gone", gone_name)
+        if st is not None:
+            prob = st.probability
+        elif gone_name is not None:
+            prob = gone[gone_name]["probability"] or 0
+        else:
+            prob = 0
+        acc = accs.setdefault(key, _Acc())
         acc.count += count
         acc.amount += Decimal(amount or 0) * factor
         acc.weighted += (Decimal(plain or 0) * prob + Decimal(overridden or 0)) * factor / 100
-        if stage_id is not None:
+        if key is not None:
             acc.age_sum += count * now_day - (day_sum or 0.0)
             acc.aged += count
         acc.stale += stale or 0
@@ -75,6 +99,12 @@ def compute(s: Session, options: ReportOptions | None = None) -> dict:
     for st in open_stages:
         rows.append(_row(ctx, st.pipeline_id, st.name, st.id, st.position, st.probability,
                          accs.get(st.id, _Acc()), total, as_of=ctx.options.as_of is not None))
+    for name in sorted(n for n in gone if ("gone", n) in accs):
+        row = _row(ctx, ctx.pipelines[0].id if len(ctx.pipelines) == 1 else None,
+                   name + DELETED, None, None, gone[name]["probability"],
+                   accs[("gone", name)], total, as_of=True)
+        row["deleted"] = True
+        rows.append(row)
     if None in accs:
         rows.append(_row(ctx, None, base.UNKNOWN_STAGE, None, None, None, accs[None], total,
                          as_of=True))
@@ -122,7 +152,8 @@ def _groups_now(ctx, open_stages):
     idle = func.coalesce(o.last_activity_at, o.created_at) < ctx.ts(idle_before)
     stale = or_(idle, o.stage_entered_at < case(rot, value=o.stage_id)) if rot else idle
     query = (
-        select(o.stage_id, o.currency,
+        select(o.stage_id, literal(None).label("gone"), literal(False).label("closed_then"),
+               o.currency,
                *_sums(o.amount_minor, o.probability, o.stage_entered_at, ctx.dialect),
                func.sum(case((stale, 1), else_=0)))
         .where(o.stage_id.in_([st.id for st in open_stages]), *ctx.owner_is(o.owner),
@@ -138,12 +169,25 @@ def _groups_as_of(ctx, t):
                   *ctx.in_pipeline(o.stage_id)]
     state = history.states(ctx, t, *conditions)
     open_ids = ctx.stage_ids("open")
+    sc = StageChange
+    # a deal whose stage then has been deleted since: the name its last change keeps
+    gone_name = (select(sc.to_stage_name)
+                 .where(sc.opportunity_id == state.c.id, sc.at == state.c.entered_at,
+                        sc.to_stage_id.is_(None))
+                 .order_by(sc.id.desc()).limit(1).scalar_subquery())
+    # closed at t for sure: closed before t and not reopened since (reopening clears it)
+    closed_then = (select(o.closed_at <= ctx.ts(t)).where(o.id == state.c.id)
+                   .scalar_subquery())
+    named = (select(state, case((state.c.stage_id.is_(None), gone_name),
+                                else_=None).label("gone"),
+                    func.coalesce(closed_then, False).label("closed_then"))
+             .where(or_(state.c.stage_id.in_(open_ids), state.c.stage_id.is_(None)))
+             .subquery("named"))
     query = (
-        select(state.c.stage_id, state.c.currency,
-               *_sums(state.c.amount_minor, state.c.probability, state.c.entered_at,
+        select(named.c.stage_id, named.c.gone, named.c.closed_then, named.c.currency,
+               *_sums(named.c.amount_minor, named.c.probability, named.c.entered_at,
                       ctx.dialect),
                func.sum(0))
-        .where(or_(state.c.stage_id.in_(open_ids), state.c.stage_id.is_(None)))
-        .group_by(state.c.stage_id, state.c.currency)
+        .group_by(named.c.stage_id, named.c.gone, named.c.closed_then, named.c.currency)
     )
     return ctx.s.execute(query).all()
