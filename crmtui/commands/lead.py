@@ -68,6 +68,11 @@ def convert(ref: Ref,
             account: Annotated[Optional[str], typer.Option(
                 "--account", help="Use this account (id, external id or name) instead of "
                 "matching by email domain, then company name")] = None,
+            contact: Annotated[Optional[str], typer.Option(
+                "--contact", help="Convert into this existing contact (id, external id, email or "
+                "name) instead of matching by email; only its empty fields are filled from the "
+                "lead. Without --account the contact's own account is used; with --account the "
+                "contact must be on that account (or on none, then it is attached)")] = None,
             opp_name: Annotated[Optional[str], typer.Option("--opp-name", help="Deal name")] = None,
             amount: Annotated[Optional[str], typer.Option("--amount", help="Deal amount")] = None,
             close_date: Annotated[Optional[str], typer.Option(
@@ -82,7 +87,7 @@ def convert(ref: Ref,
 
     with store_session(write=True) as s:
         lead = refs.resolve(s, "lead", ref)
-        result = run(s, lead.id, account=account, opp_name=opp_name, amount=amount,
+        result = run(s, lead.id, account=account, contact=contact, opp_name=opp_name, amount=amount,
                      close_date=close_date, stage=stage, pipeline=pipeline,
                      create_opportunity=not no_opp, expected_version=if_version)
         out = {

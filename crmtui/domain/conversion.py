@@ -8,12 +8,19 @@ Matching:
   is the lead's email domain (free-mail domains such as gmail.com never match), then an
   account whose name equals the lead's company (ignoring case); otherwise a new account
   named after the company (or the person, for a lead without one);
-- contact: a contact with the lead's email (ignoring case); otherwise a new contact;
-  a matched contact without an account is attached to the account;
+- contact: `contact` (id, external id, email or name) when given; otherwise a contact with
+  the lead's email (ignoring case); otherwise a new contact. An existing contact (named or
+  matched) keeps what it has: only its EMPTY fields (names, email, phone, title, owner) are
+  filled from the lead, each an edit in its history; one without an account is attached to
+  the account. A named contact decides the account when `account` is not given (its own
+  account, if it has one); with both given, the contact must be on that account (or on
+  none), otherwise the conversion is refused naming both;
 - opportunity: unless `create_opportunity` is False, a new deal in `pipeline` (default
   pipeline) at `stage` (first open stage), named `opp_name` or "<account>: new business".
 The lead's activities are linked to the new contact/account (and deal); the lead keeps its
-own link, so its timeline stays complete. The lead becomes `converted` with links to all three.
+own link, so its timeline stays complete, and the records they move to get the same
+`last_activity_at` logging them there would have given (activities' own rule). The lead
+becomes `converted` with links to all three.
 """
 
 from __future__ import annotations
@@ -23,8 +30,8 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from crmtui.domain import leads, records, refs, values
-from crmtui.errors import Ambiguous
+from crmtui.domain import activities, leads, records, refs, values
+from crmtui.errors import Ambiguous, Invalid
 from crmtui.store.models import Account, Activity, Contact, Lead, Opportunity, utcnow
 
 FREE_MAIL = frozenset("""gmail.com googlemail.com yahoo.com yahoo.co.uk hotmail.com outlook.com
@@ -72,7 +79,38 @@ def match_contact(s: Session, lead: Lead) -> Contact | None:
                      .order_by(Contact.id).limit(1)).first()
 
 
-def convert(s: Session, lead_id: int, *, account: object = None, opp_name: str | None = None,
+# A contact's fields a lead fills when the contact has none (never overwritten).
+FILL_FIELDS = ("first_name", "last_name", "email", "phone", "title", "owner")
+
+
+def resolve_contact(s: Session, ref: object) -> Contact:
+    """A contact by id, external id, email (ignoring case) or name."""
+    text = str(ref).strip()
+    if "@" in text and not text.isdigit():
+        found = s.scalars(select(Contact).where(func.lower(Contact.email) == text.lower())
+                          .order_by(Contact.id).limit(6)).all()
+        if len(found) > 1:
+            listing = "\n".join(f"  {c.id}: {refs.display_name(c)} <{c.email}>"
+                                 for c in found[:5])
+            raise Ambiguous(f"contact: several contacts have the email {text}:\n{listing}",
+                            hint="pick one with --contact ID")
+        if found:
+            return found[0]
+    return refs.resolve(s, "contact", text, field="contact")
+
+
+def _fill_from_lead(s: Session, contact: Contact, lead: Lead, *, source: str) -> None:
+    cols = {}
+    for column in FILL_FIELDS:
+        mine, theirs = getattr(contact, column), getattr(lead, column)
+        if (mine is None or str(mine).strip() == "") and theirs not in (None, ""):
+            cols[column] = theirs
+    if cols:
+        records.apply(s, "contact", contact, cols, source=source)
+
+
+def convert(s: Session, lead_id: int, *, account: object = None, contact: object = None,
+            opp_name: str | None = None,
             amount: object = None, close_date: object = None, stage: object = None,
             pipeline: object = None, create_opportunity: bool = True,
             expected_version: int | None = None, source: str = "cli") -> Conversion:
@@ -81,8 +119,20 @@ def convert(s: Session, lead_id: int, *, account: object = None, opp_name: str |
     leads.check_transition(lead, "converted")
     person = f"{lead.first_name} {lead.last_name}".strip()
 
-    acct = refs.resolve(s, "account", account, field="account") if account not in (None, "") \
-        else match_account(s, lead)
+    named = resolve_contact(s, contact) if contact not in (None, "") else None
+    if account not in (None, ""):
+        acct = refs.resolve(s, "account", account, field="account")
+        if named is not None and named.account_id not in (None, acct.id):
+            own = s.get(Account, named.account_id)
+            raise Invalid(
+                f"contact: {refs.display_name(named)} (#{named.id}) is on account {own.name} "
+                f"(#{own.id}), not on {acct.name} (#{acct.id})", field="contact", value=contact,
+                hint=f"convert into account {own.id} (--account {own.id}), or pick a contact "
+                     f"of {acct.name}")
+    elif named is not None and named.account_id is not None:
+        acct = s.get(Account, named.account_id)
+    else:
+        acct = match_account(s, lead)
     created_account = acct is None
     if acct is None:
         domain = values.domain_of(lead.email)
@@ -93,15 +143,17 @@ def convert(s: Session, lead_id: int, *, account: object = None, opp_name: str |
             "city": lead.city, "country": lead.country, "owner": lead.owner,
         }, source=source)
 
-    contact = match_contact(s, lead)
+    contact = named if named is not None else match_contact(s, lead)
     created_contact = contact is None
     if contact is None:
         contact = records.create(s, "contact", {
             "first_name": lead.first_name, "last_name": lead.last_name, "email": lead.email,
             "phone": lead.phone, "title": lead.title, "account": acct.id, "owner": lead.owner,
         }, source=source)
-    elif contact.account_id is None:
-        records.apply(s, "contact", contact, {"account_id": acct.id}, source=source)
+    else:
+        _fill_from_lead(s, contact, lead, source=source)
+        if contact.account_id is None:
+            records.apply(s, "contact", contact, {"account_id": acct.id}, source=source)
 
     opp = None
     if create_opportunity:
@@ -111,7 +163,9 @@ def convert(s: Session, lead_id: int, *, account: object = None, opp_name: str |
         opp = records.create(s, "opportunity", {k: v for k, v in raw.items() if v not in (None, "")},
                              source=source)
 
-    for activity in s.scalars(select(Activity).where(Activity.lead_id == lead.id)).all():
+    moved = s.scalars(select(Activity).where(Activity.lead_id == lead.id)
+                      .order_by(Activity.id)).all()
+    for activity in moved:
         links = {"account_id": acct.id, "contact_id": contact.id}
         if opp is not None and activity.opportunity_id is None:
             links["opportunity_id"] = opp.id
@@ -125,5 +179,9 @@ def convert(s: Session, lead_id: int, *, account: object = None, opp_name: str |
     records.log(s, "lead", lead.id, "convert", source=source,
                 new=f"account {acct.id}, contact {contact.id}"
                     + (f", opportunity {opp.id}" if opp is not None else ""))
+    # Activities' own rule for the records they are now on (the deal's last activity, which
+    # the stale-deal rule reads); the lead is converted by now, so its status stays.
+    for activity in moved:
+        activities._touch_targets(s, activity, source=source)
     return Conversion(lead=lead, account=acct, contact=contact, opportunity=opp,
                       created_account=created_account, created_contact=created_contact)

@@ -231,6 +231,10 @@ class ConvertDialog(CrmModal):
                 yield Label("Account")
                 yield Input(placeholder="found automatically; or an id / exact name",
                             id="account")
+            with Horizontal(classes="row"):
+                yield Label("Contact")
+                yield Input(placeholder="found by email; or an existing one's id / email / name",
+                            id="contact")
             yield Checkbox("Create a deal", True, id="create")
             with Horizontal(classes="row"):
                 yield Label("Deal name")
@@ -296,7 +300,7 @@ class ConvertDialog(CrmModal):
 
         create = self.query_one("#create", Checkbox).value
         stage = self.query_one("#stage", Select).value
-        kwargs = dict(account=val("account"), create_opportunity=create,
+        kwargs = dict(account=val("account"), contact=val("contact"), create_opportunity=create,
                       expected_version=self.info["version"], source="app")
         if create:
             kwargs.update(opp_name=val("opp_name"), amount=val("amount"),
