@@ -57,4 +57,6 @@ def erase(target: Target, yes: YesOpt = False, json_: JsonOpt = False):
                     f"named after them; their name removed from "
                     f"{result['opportunities_renamed']} deal(s) and "
                     f"{result['activities_scrubbed']} other activities; "
-                    f"{result['history_rows']} history rows scrubbed")
+                    f"{result['history_rows']} history rows scrubbed"
+                    + (f" (with those of {result['merged_records']} record(s) merged into theirs)"
+                       if result.get("merged_records") else ""))
