@@ -46,9 +46,14 @@ def merge(entity: Annotated[str, typer.Argument(help="lead, contact or account")
           prefer: Annotated[str, typer.Option("--prefer", help="Whose values win when both have "
                                               "one: keep (default) or other")] = "keep",
           yes: YesOpt = False, json_: JsonOpt = False):
-    """Merge OTHER into KEEP: move everything related, fill empty fields, delete OTHER."""
+    """Merge OTHER into KEEP: move everything related, fill empty fields, delete OTHER.
+
+    Where both have a different value, one is kept (KEEP's, or OTHER's with --prefer other)
+    and the other dropped: the prompt and the result list each, and KEEP's history keeps
+    every dropped value (`crm history TYPE:KEEP`)."""
     from crmtui.domain import refs
     from crmtui.domain.fields import entity_name
+    from crmtui.domain.merge import conflicts, describe
     from crmtui.domain.merge import merge as run
 
     name = entity_name(entity)
@@ -57,6 +62,11 @@ def merge(entity: Annotated[str, typer.Argument(help="lead, contact or account")
         keep_id, other_id = a.id, b.id
         question = (f"Merge {name} {other_id} ({refs.display_name(b)}) into {keep_id} "
                     f"({refs.display_name(a)}) and delete {other_id}?")
+        dropped = [] if yes else conflicts(s, name, keep_id, other_id, prefer=prefer)
+    if dropped:
+        output.note("conflicting values (the dropped ones stay in the kept record's history):")
+        for c in dropped:
+            output.note(f"  {describe(c)}")
     confirm(question, yes)
     with store_session(write=True) as s:
         result = run(s, name, keep_id, other_id, prefer=prefer)
@@ -68,3 +78,7 @@ def merge(entity: Annotated[str, typer.Argument(help="lead, contact or account")
     moved = ", ".join(count(n, k) for k, n in result["moved"].items()) or "nothing"
     filled = ", ".join(result["filled"]) or "nothing"
     output.note(f"merged {name} {other_id} into {keep_id}; moved {moved}; filled {filled}")
+    for c in result["conflicts"]:
+        output.note(f"  {describe(c)}")
+    if result["conflicts"]:
+        output.note(f"dropped values are in the history: crm history {name}:{keep_id}")

@@ -9,6 +9,8 @@ Rules (a pair found by several rules keeps its best score and lists every reason
   by name, each compared with the next WINDOW records (a sorted-neighbourhood scan: linear in
   the table size, so it runs on a million leads); for people the company or account must not
   differ; accounts compare names without legal suffixes (Inc, LLC, GmbH, ...): the ratio.
+Names are compared without case and accents (`José García` is `Jose Garcia`), as search does.
+Erased people and accounts (`crm privacy erase`: named "(erased)") are never proposed.
 External ids are never case-folded: `ABC-1` and `abc-1` are different keys.
 The lower id of a pair is proposed as the one to keep.
 """
@@ -16,9 +18,10 @@ The lower id of a pair is proposed as the one to keep.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from crmtui.domain import refs
@@ -63,13 +66,25 @@ class _Pairs:
                 pair.reasons.append(reason)
 
 
+def _live(model):
+    """Not erased by `crm privacy erase` (which names the record "(erased)")."""
+    from crmtui.domain.privacy import ERASED
+
+    if model is Account:
+        return or_(model.name.is_(None), model.name != ERASED)
+    return or_(model.last_name.is_(None), model.last_name != ERASED,
+               func.coalesce(model.first_name, "") != "")
+
+
 def _exact_groups(s: Session, model, column_expr, label: str, score: int, found: _Pairs,
                   exclude: frozenset = frozenset()) -> None:
     """Records sharing the value of `column_expr` (portable SQL: GROUP BY in a subquery)."""
-    dup_values = (select(column_expr).where(column_expr.is_not(None), column_expr != "")
+    dup_values = (select(column_expr).where(column_expr.is_not(None), column_expr != "",
+                                            _live(model))
                   .group_by(column_expr).having(func.count() > 1))
     rows = s.execute(select(model.id, column_expr.label("v"))
-                     .where(column_expr.in_(dup_values)).order_by(column_expr, model.id))
+                     .where(column_expr.in_(dup_values), _live(model))
+                     .order_by(column_expr, model.id))
     first: dict = {}
     for record_id, value in rows:
         if value in exclude:
@@ -92,10 +107,12 @@ def _similar_names(s: Session, entity: str, threshold: int, found: _Pairs) -> No
 
     model = MODELS[entity]
     if entity == "account":
-        query = select(model.id, model.name, model.name).order_by(func.lower(model.name), model.id)
+        query = select(model.id, model.name, model.name).where(_live(model)) \
+            .order_by(func.lower(model.name), model.id)
     else:
         company = model.company if entity == "lead" else model.account_id
         query = select(model.id, func.trim(model.first_name + " " + model.last_name), company) \
+            .where(_live(model)) \
             .order_by(func.lower(model.last_name), func.lower(model.first_name), model.id)
     window: list[tuple[int, str, object]] = []
     for record_id, name, group in s.execute(query).yield_per(2000):
@@ -115,7 +132,8 @@ def _similar_names(s: Session, entity: str, threshold: int, found: _Pairs) -> No
 
 
 def _normal(name: str | None, entity: str) -> str:
-    text = (name or "").lower()
+    text = "".join(ch for ch in unicodedata.normalize("NFKD", (name or "").casefold())
+                   if not unicodedata.combining(ch))
     if entity == "account":
         text = _SUFFIXES.sub(" ", text)
     return " ".join(re.findall(r"\w+", text))
