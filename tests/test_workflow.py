@@ -435,3 +435,15 @@ def test_merge_prefer_other_and_refusals(cli, store):
         from crmtui.domain.merge import merge
 
         merge(s, "lead", 1, 99)
+
+
+def test_moving_a_closed_deal_is_refused_not_a_silent_reopen(cli, store):
+    cli("opp", "add", "Won one", "--amount", "100")
+    cli("opp", "win", "Won one")
+    result = cli("opp", "move", "Won one", "Negotiation", code=1)
+    assert "is won" in result.stderr and "would reopen it" in result.stderr
+    assert "crm opp reopen 1 --stage Negotiation" in result.stderr
+    deal = cli.json("opp", "show", "Won one")
+    assert deal["status"] == "won" and deal["closed_at"] is not None
+    cli("opp", "reopen", "Won one", "--stage", "Negotiation")
+    assert cli.json("opp", "show", "Won one")["status"] == "open"

@@ -155,6 +155,12 @@ def move(s: Session, opp_id: int, stage_ref: object = None, *, step: int = 0,
         target = open_stages[target_index]
     else:
         target = refs.resolve_stage(s, opp.pipeline_id, stage_ref)
+        current = s.get(Stage, opp.stage_id)
+        if current.kind != "open" and target.id != opp.stage_id:  # no silent reopen
+            raise Conflict(f"deal {opp.id} is {current.kind} ({current.name}); moving it "
+                           "would reopen it",
+                           hint=f"reopen it with `crm opp reopen {opp.id} --stage "
+                                f"{shlex.quote(target.name)}`")
     if target.id == opp.stage_id:
         raise Invalid(f"deal {opp.id} is already in stage {target.name}")
     if target.kind == "lost":
