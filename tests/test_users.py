@@ -137,3 +137,21 @@ def test_user_list_formats_show_active_plainly(cli, monkeypatch):
     assert [(u["name"], u["active"]) for u in lines] == [("ada", True), ("grace", False)]
     assert "choose one output format" in cli("user", "list", "--csv", "--json",
                                              code=2).stderr
+
+
+def test_deactivating_a_user_says_what_they_still_own_and_whoami_names_the_user(
+        cli, store, monkeypatch):
+    cli("user", "add", "ada")
+    cli("user", "add", "grace")
+    cli("opp", "add", "Open deal", "--amount", "10", "--owner", "ada")
+    cli("opp", "add", "Won deal", "--amount", "10", "--owner", "ada")
+    cli("opp", "win", "Won deal")
+    cli("lead", "add", "Some Lead", "--owner", "ada")
+    cli("task", "add", "Call back", "--owner", "ada", "--due", "+1d")
+    result = cli("user", "deactivate", "ada")
+    assert "ada is now inactive" in result.stderr
+    assert "ada still owns 1 open deal, 1 lead being worked, 1 open task" in result.stderr
+    assert "still owns" not in cli("user", "deactivate", "grace").stderr
+    assert "still owns" not in cli("user", "activate", "ada").stderr
+    monkeypatch.setenv("CRMTUI_USER", "ADA")  # the user's name, not the variable's spelling
+    assert cli.json("whoami")["user"] == "ada"

@@ -52,7 +52,16 @@ def _set_active(name: str, active: bool) -> None:
     with store_session(write=True) as s:
         user = users.set_active(s, name, active)
         label = user.name
+        left = {} if active else users.open_work(s, label)
     output.note(f"{label} is now {'active' if active else 'inactive'}")
+    if any(left.values()):
+        from crmtui.domain.words import count, plural
+
+        owns = ", ".join(count(n, what) if what != "lead being worked" else
+                         f"{n:,} {plural('lead', n)} being worked"
+                         for what, n in left.items() if n)
+        output.note(f"note: {label} still owns {owns}; give them to someone else (in the app: "
+                    "mark the rows with space, then o; or `crm opp edit ID --owner NAME`)")
 
 
 @app.command("deactivate", help="Deactivate a user (their records keep them as owner; new "

@@ -136,10 +136,29 @@ def set_active(s: Session, name: str, active: bool, *, source: str = "cli") -> U
     return user
 
 
+def open_work(s: Session, name: str) -> dict[str, int]:
+    """What a user still owns that is not finished: open deals, leads still being worked
+    (new, working, qualified) and open tasks (owner compared ignoring case, as owners are)."""
+    from crmtui.store.models import Activity, Lead, Opportunity, Stage
+
+    def owned(model):
+        return func.lower(model.owner) == name.strip().lower()
+
+    return {
+        "open deal": s.scalar(select(func.count()).select_from(Opportunity).where(
+            owned(Opportunity), Opportunity.stage_id.in_(
+                select(Stage.id).where(Stage.kind == "open")))) or 0,
+        "lead being worked": s.scalar(select(func.count()).select_from(Lead).where(
+            owned(Lead), Lead.status.in_(("new", "working", "qualified")))) or 0,
+        "open task": s.scalar(select(func.count()).select_from(Activity).where(
+            owned(Activity), Activity.kind == "task", Activity.done_at.is_(None))) or 0,
+    }
+
+
 def whoami(s: Session) -> dict:
     me = current_user()
     user = find(s, me) if me else None
-    return {"user": me, "known": user is not None, "full_name": user.full_name if user else None,
+    return {"user": user.name if user else me, "known": user is not None, "full_name": user.full_name if user else None,
             "team_mode": team_mode(s),
             "active": bool(user.active) if user else None, "source": identity_source()}
 
