@@ -5,7 +5,8 @@ ending with the current week) or in the weeks spanning `--from`..`--to`; `--owne
 activity's owner. Open tasks and planned meetings are not counted until done.
 
 - `weeks`: ISO week labels (``2026-W47``), `week_starts` their Mondays;
-- `rows`: per owner, most active first: `owner`, `total`, a count per kind (`call`,
+- `rows`: per owner (grouped ignoring case, shown as the team user's name, else the most
+  common spelling: crmtui/reports/owners.py), most active first: `owner`, `total`, a count per kind (`call`,
   `email`, `meeting`, `note`, `task`) and `per_week` (counts in `weeks` order);
 - `total`: the same over everyone; `cells`: every non-zero owner/kind/week count;
 - idle deals: open deals (in scope: owner, pipeline, currency) with no activity for
@@ -27,6 +28,7 @@ from crmtui.domain import dates, opportunities
 from crmtui.domain.fields import ACTIVITY_KINDS
 from crmtui.reports import ReportOptions, base, periods
 from crmtui.reports import sql as dsql
+from crmtui.reports.owners import OwnerNames
 from crmtui.store.models import Activity, Opportunity
 
 DEFAULT_WEEKS = 8
@@ -50,12 +52,14 @@ def compute(s: Session, options: ReportOptions | None = None) -> dict:
     kinds = list(ACTIVITY_KINDS)
     owners: dict = {}
     total = _blank(kinds, len(weeks))
-    cells = []
+    cells: dict = {}
+    names = OwnerNames(s)
     for owner, kind, monday, n in s.execute(query):
         i = week_index.get(monday)
         if i is None:
             continue
-        row = owners.setdefault(base.label(owner), _blank(kinds, len(weeks)))
+        owner = names.key(owner, n)
+        row = owners.setdefault(owner, _blank(kinds, len(weeks)))
         if kind not in row:
             kinds.append(kind)
             for r in (*owners.values(), total):
@@ -64,8 +68,13 @@ def compute(s: Session, options: ReportOptions | None = None) -> dict:
             r[kind] += n
             r["total"] += n
             r["per_week"][i] += n
-        cells.append({"owner": base.label(owner), "kind": kind, "week": weeks[i][0],
-                      "count": n})
+        cell = cells.setdefault((owner, kind, i), {"owner": owner, "kind": kind,
+                                                    "week": weeks[i][0], "count": 0})
+        cell["count"] += n
+    owners = {names.name(k): row for k, row in owners.items()}
+    cells = list(cells.values())
+    for cell in cells:
+        cell["owner"] = names.name(cell["owner"])
     rows = [{"owner": name, **owners[name]} for name in
             sorted(owners, key=lambda n: (-owners[n]["total"], n == base.NONE_LABEL, n.lower()))]
     cells.sort(key=lambda c: (c["week"], c["owner"], c["kind"]))

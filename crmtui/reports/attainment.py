@@ -6,8 +6,10 @@ else those whose period overlaps `--from`..`--to`, else those whose period holds
 and they are in scope (pipeline, currency). Per quota, in `rows` (by period, then owner):
 
 - `quota`; `won` and `won_count`: deals won (closed) in the period;
-- `attainment` = won / quota (above 1 when the quota is beaten);
-- `gap` = quota - won, at least 0;
+- `attainment` = won / quota (above 1 when the quota is beaten), rounded down (not to the
+  nearest) to 4 places, so it is below 1 whenever there is a gap: won 199,931 of 199,932
+  is 0.9999, never 1.0; the text shows it rounded down too (99.9%);
+- `gap` = quota - won (both to the cent, as shown), at least 0;
 - `open_count`, `open_amount`, `weighted`: open deals expected to close in the period
   (close date in it), and their weighted amount: the pipeline that could close the gap;
 - `coverage` = weighted / gap (null when there is no gap).
@@ -17,7 +19,7 @@ and they are in scope (pipeline, currency). Per quota, in `rows` (by period, the
 from __future__ import annotations
 
 from datetime import timedelta
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Decimal
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
@@ -69,12 +71,12 @@ def compute(s: Session, options: ReportOptions | None = None) -> dict:
         key = (q.owner.lower(), q.period)
         won_n, won_amount = won.get(key, (0, Decimal(0)))
         open_n, open_amount, weighted = pipe.get(key, (0, Decimal(0), Decimal(0)))
-        gap = max(quota - won_amount, Decimal(0))
+        gap = max(Decimal(base.cents(quota) - base.cents(won_amount)), Decimal(0))
         start, end = periods.bounds(q.period)
         rows.append({
             "owner": q.owner, "period": q.period, "start": start.isoformat(),
             "end": end.isoformat(), "quota": base.money(quota), "won": base.money(won_amount),
-            "won_count": won_n, "attainment": base.ratio(won_amount, quota),
+            "won_count": won_n, "attainment": attained(won_amount, quota),
             "gap": base.money(gap), "open_count": open_n, "open_amount": base.money(open_amount),
             "weighted": base.money(weighted), "coverage": base.ratio(weighted, gap),
         })
@@ -84,7 +86,7 @@ def compute(s: Session, options: ReportOptions | None = None) -> dict:
             total[name] += value
     totals = {
         "quota": base.money(total["quota"]), "won": base.money(total["won"]),
-        "won_count": total["won_count"], "attainment": base.ratio(total["won"], total["quota"]),
+        "won_count": total["won_count"], "attainment": attained(total["won"], total["quota"]),
         "gap": base.money(total["gap"]), "open_count": total["open_count"],
         "open_amount": base.money(total["open_amount"]), "weighted": base.money(total["weighted"]),
         "coverage": base.ratio(total["weighted"], total["gap"]),
@@ -92,6 +94,16 @@ def compute(s: Session, options: ReportOptions | None = None) -> dict:
     has_quotas = ctx.s.scalar(select(func.count()).select_from(Quota)) > 0
     return ctx.result(quotas=len(rows), has_quotas=has_quotas, rows=rows, total=totals,
                       skipped_quotas=skipped)
+
+
+def attained(won: Decimal, quota: Decimal) -> float | None:
+    """won / quota of the amounts to the cent, rounded down to 4 places: 1.0 only when the
+    quota is met."""
+    quota_cents = base.cents(quota)
+    if not quota_cents:
+        return None
+    share = Decimal(base.cents(won)) / Decimal(quota_cents)
+    return float(share.quantize(Decimal("0.0001"), rounding=ROUND_FLOOR))
 
 
 def _won(ctx, kind, first, last, owners, out) -> None:

@@ -7,6 +7,7 @@ show. Cells are formatted by the column kind with `cell()`:
 
     text   as is              int    1,234            money  12,345.67 (or 12,346 short)
     rate   62.5% (of 0..1)    pct    75% (of 0..100)      days   12.5
+    attained  like rate, rounded down: 99.9% (0.9999), never 100.0% short of 1
     date   2026-11-25         bar    ████▌ (value / largest)
     spark  ▁▃█▅ (a list of numbers)
 
@@ -17,12 +18,12 @@ highest ranks first (0: never). Pure Python; the CLI renders with Rich, the app 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 from crmtui.domain import words
 from crmtui.reports import REPORTS, charts
 
-RIGHT = {"int", "money", "rate", "pct", "days"}
+RIGHT = {"int", "money", "rate", "attained", "pct", "days"}
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,10 @@ def cell(value, kind: str, *, cents: bool = True) -> str:
     if kind == "int":
         return f"{int(value):,}"
     if kind == "rate":
-        return f"{float(value) * 100:.1f}%"
+        return f"{float(value) * 100:,.1f}%"
+    if kind == "attained":  # a quota reached: 99.96% is not 100.0% (the gap is not 0)
+        shown = (Decimal(str(value)) * 100).quantize(Decimal("0.1"), rounding=ROUND_FLOOR)
+        return f"{shown:,.1f}%"
     if kind == "pct":
         return f"{int(value)}%"
     if kind == "date":
@@ -148,6 +152,24 @@ def notes(name: str, result: dict) -> list[str]:
         out.append(f"Left out: {words.count(entry['count'], 'deal')} in {entry['currency']} "
                    f"({money(entry['amount'])} {entry['currency']}); add a rate under "
                    f"[rates] in config.toml, or pass --currency {entry['currency']}.")
+    out.extend(_skipped_quotas(result.get("skipped_quotas") or []))
+    return out
+
+
+def _skipped_quotas(skipped: list[dict]) -> list[str]:
+    """Attainment: quotas in a currency without a rate, per currency."""
+    by_currency: dict = {}
+    for q in skipped:
+        by_currency.setdefault(q["currency"], []).append(q)
+    out = []
+    for currency, quotas in sorted(by_currency.items()):
+        named = ", ".join(f"{q['owner']} {q['period']}" for q in quotas[:3])
+        if len(quotas) > 3:
+            named += f" and {len(quotas) - 3:,} more"
+        amount = sum(Decimal(str(q["amount"] or 0)) for q in quotas)
+        out.append(f"Left out: {words.count(len(quotas), 'quota')} in {currency} ({named}: "
+                   f"{money(amount)} {currency}); add a rate for {currency} under [rates] in "
+                   f"config.toml, or pass --currency {currency}.")
     return out
 
 
@@ -352,7 +374,7 @@ def _accounts(r: dict) -> list[Section]:
 def _attainment(r: dict) -> list[Section]:
     cols = [Column("owner", "Owner"), Column("period", "Period"),
             Column("quota", "Quota", "money"), Column("won", "Won", "money"),
-            Column("attainment", "Attained", "rate"), Column("gap", "Gap", "money"),
+            Column("attainment", "Attained", "attained"), Column("gap", "Gap", "money"),
             Column("weighted", "Weighted pipe", "money", drop=2),
             Column("coverage", "Coverage", "rate", drop=3),
             Column("bar", "", "bar", drop=4, of="attainment")]
@@ -416,7 +438,14 @@ def empty(name: str, result: dict) -> str | None:
         if not result["has_quotas"]:
             return ("No quotas set. Set one: `crm quota set --owner ada --period 2026-Q4 "
                     "--amount 50000`.")
-        return (f"No quota for this period{scope}; `crm quota list` shows the quotas set, "
+        period = result.get("filters", {}).get("period")
+        when = f"for {period}" if period else "for this period"
+        if result.get("skipped_quotas"):  # the note below names them and the fix
+            return (f"No quota in {result['currency']} {when}{scope}: the quotas found are "
+                    "in other currencies.")
+        if period:  # --period was given: do not suggest it again
+            return (f"No quota {when}{scope}; `crm quota list` shows the quotas set.")
+        return (f"No quota {when}{scope}; `crm quota list` shows the quotas set, "
                 "`--period 2026-Q4` picks one.")
     return None
 

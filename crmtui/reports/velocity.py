@@ -8,7 +8,9 @@
 - `velocity` is an amount per day, `velocity_30d` the same over 30 days; null when a factor
   is missing (no won deal yet).
 
-`--by owner` adds a row per owner with the same keys (`owner` first).
+`--by owner` adds a row per owner with the same keys (`owner` first); owners are grouped
+ignoring case, each shown as the team user's name, else its most common spelling
+(crmtui/reports/owners.py).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from crmtui.reports import ReportOptions, base
 from crmtui.reports import sql as dsql
+from crmtui.reports.owners import OwnerNames
 from crmtui.store.models import Opportunity
 
 
@@ -66,8 +69,10 @@ def compute(s: Session, options: ReportOptions | None = None) -> dict:
     groups: dict = {}
     cols = [o.currency] + ([key] if key is not None else [])
 
-    def acc_for(k) -> _Acc:
-        return groups.setdefault(base.label(k) if by == "owner" else None, _Acc())
+    names = OwnerNames(s)
+
+    def acc_for(k, count: int) -> _Acc:
+        return groups.setdefault(names.key(k, count) if by == "owner" else None, _Acc())
 
     open_query = (select(*cols, func.count(), func.sum(o.amount_minor))
                   .where(o.stage_id.in_(ctx.stage_ids("open")), *ctx.owner_is(o.owner))
@@ -79,7 +84,7 @@ def compute(s: Session, options: ReportOptions | None = None) -> dict:
         if ctx.factor(currency) is None:
             ctx.exclude(currency, count, amount)
             continue
-        acc_for(k).open += count
+        acc_for(k, count).open += count
     closed_query = (
         select(*cols, o.stage_id, func.count(), func.sum(o.amount_minor),
                func.sum(case((o.stage_id.in_(won_ids), cycle), else_=0.0)))
@@ -95,7 +100,7 @@ def compute(s: Session, options: ReportOptions | None = None) -> dict:
         if factor is None:
             ctx.exclude(currency, count, amount)
             continue
-        acc = acc_for(k)
+        acc = acc_for(k, count)
         if stage_id in lost_ids:
             acc.lost += count
         else:
@@ -107,6 +112,7 @@ def compute(s: Session, options: ReportOptions | None = None) -> dict:
         total.add(acc)
     rows = []
     if by == "owner":
+        groups = {names.name(k): acc for k, acc in groups.items()}
         for owner in sorted(groups, key=lambda n: (n == base.NONE_LABEL, n.lower())):
             rows.append({"owner": owner, **groups[owner].figures()})
     return ctx.result(by=by, **total.figures(), rows=rows)

@@ -7,7 +7,8 @@ a reopened deal is open again and counts only once it closes again. Top level: `
 - `quarter` (default) / `month`: key `period` (of `closed_at`, UTC), every period from the
   first to the last filled in;
 - `owner`, `source`, `pipeline`: keys `owner` / `source` / `pipeline` ("(none)" when empty),
-  largest won amount first;
+  largest won amount first; owners are grouped ignoring case, each shown as the team user's
+  name, else its most common spelling (crmtui/reports/owners.py);
 - `stage-lost-at` (along one pipeline: `--pipeline`, else the default): key `stage`, one row
   per open stage in order. `lost_here` / `lost_here_amount`: deals lost while in that stage
   (the stage they left for the lost stage, from stage history). `won` and `lost` count the
@@ -25,6 +26,7 @@ from sqlalchemy import func, literal_column, select, union_all
 from sqlalchemy.orm import Session, aliased
 
 from crmtui.reports import ReportOptions, base, periods
+from crmtui.reports.owners import OwnerNames
 from crmtui.reports import sql as dsql
 from crmtui.store.models import Opportunity, StageChange
 
@@ -66,6 +68,7 @@ def compute(s: Session, options: ReportOptions | None = None) -> dict:
         rows = s.execute(query).all()
     groups: dict = {}
     total = _Acc()
+    names = OwnerNames(s) if by == "owner" else None
     for k, stage_id, currency, count, amount in rows:
         if not count:
             continue
@@ -77,7 +80,9 @@ def compute(s: Session, options: ReportOptions | None = None) -> dict:
             k = periods.roll_up(k, by)
         elif by == "pipeline":
             k = ctx.pipeline_name(k)
-        elif by in ("owner", "source"):
+        elif by == "owner":
+            k = names.key(k, count)
+        elif by == "source":
             k = base.label(k)
         for acc in (groups.setdefault(k, _Acc()), total):
             if stage_id in won_ids:
@@ -86,6 +91,8 @@ def compute(s: Session, options: ReportOptions | None = None) -> dict:
             else:
                 acc.lost += count
                 acc.lost_amount += Decimal(amount or 0) * factor
+    if names is not None:  # one row per owner ignoring case, under one spelling
+        groups = {names.name(k): acc for k, acc in groups.items()}
     key_name = "period" if by in ("quarter", "month") else by
     if by in ("quarter", "month"):
         order = periods.fill(list(groups), by)
