@@ -370,6 +370,28 @@ def test_a_view_about_me_says_when_nobody_is_set(store, monkeypatch):
     assert "owner:@me" in with_user and "nobody set" not in with_user
 
 
+def test_assign_owner_suggests_only_whom_it_accepts(store):
+    """In team mode the bulk owner dialog offered inactive users, non-users and case
+    duplicates (then refused them); it offers the active users."""
+    from crmtui.domain import users
+
+    with store.write() as s:
+        users.add(s, "ada")
+        users.add(s, "katherine")
+        users.set_active(s, "katherine", False)
+
+    async def go():
+        app = make_app(store, start="leads")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            await pilot.press("space", "o")
+            await settle(pilot)
+            return type(app.screen).__name__, list(app.screen.suggestions)
+
+    screen, suggested = run(go())
+    assert screen == "PromptDialog" and suggested == ["ada"]
+
+
 # -- tasks --------------------------------------------------------------------------------
 
 def test_add_a_task_then_complete_it_from_the_agenda(store):

@@ -407,7 +407,16 @@ class ListScreen(CrmScreen):
         from crmtui.store.models import Stage, Pipeline
         from sqlalchemy import select
 
-        out = {"owner": ["@me"] + browse.distinct_values(s, self.entity, "owner")}
+        from crmtui.domain import users
+
+        owners = browse.distinct_values(s, self.entity, "owner")
+        out = {"owner": ["@me"] + owners}
+        # whom records can be given to: in team mode the active users (`owner_value`'s rule),
+        # else the owners already used, one spelling each
+        team = [u.name for u in users.list_users(s) if u.active]
+        seen: set[str] = set()
+        out["assign"] = team or [o for o in owners
+                                 if not (o.lower() in seen or seen.add(o.lower()))]
         if self.entity == "opportunity":
             out["stage"] = sorted({st.name for st in s.scalars(select(Stage))})
             out["pipeline"] = [pl.name for pl in s.scalars(select(Pipeline))]
@@ -572,7 +581,7 @@ class ListScreen(CrmScreen):
 
         self.app.push_screen(PromptDialog(
             "Assign owner", f"New owner of {self._count_label(ids)}:",
-            suggestions=[o for o in self.suggestions.get("owner", []) if o != "@me"]), done)
+            suggestions=self.suggestions.get("assign", [])), done)
 
     def action_bulk_tag(self) -> None:
         from crmtui.domain import bulkops
