@@ -6,8 +6,9 @@ activity's owner. Open tasks and planned meetings are not counted until done.
 
 - `weeks`: ISO week labels (``2026-W47``), `week_starts` their Mondays;
 - `rows`: per owner (grouped ignoring case, shown as the team user's name, else the most
-  common spelling: crmtui/reports/owners.py), most active first: `owner`, `total`, a count per kind (`call`,
-  `email`, `meeting`, `note`, `task`) and `per_week` (counts in `weeks` order);
+  common spelling: crmtui/reports/owners.py), most active first: `owner`, `total`, a count
+  per kind (`call`, `email`, `meeting`, `note`, `task`) and `per_week` (counts in `weeks`
+  order);
 - `total`: the same over everyone; `cells`: every non-zero owner/kind/week count;
 - idle deals: open deals (in scope: owner, pipeline, currency) with no activity for
   `--days` (default `stale_days`, 14) days, counting from their creation when they never had
