@@ -37,6 +37,11 @@ def test_merge_lists_and_records_the_duplicates_conflicting_values(cli, store):
         next(h for h in history if h["field"] == "email").items()
     text = cli("merge", "lead", "1", "1", "--yes", code=1)  # still refused
     assert "itself" in text.stderr
+    from crmtui.domain import timeline
+
+    with store.read() as s:  # the record page's timeline names the field too
+        texts = [e["text"] for e in timeline.events(s, "lead", 1)]
+    assert any(t.startswith("merge dropped email: ada.l@gmail.com") for t in texts), texts
 
 
 def test_merge_text_and_prompt_name_kept_and_dropped_values(cli, store):

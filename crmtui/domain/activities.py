@@ -67,11 +67,11 @@ def add(s: Session, kind: str, subject: str, *, on: str | tuple[str, int] | None
     if done:
         activity.done_at = utcnow()
     s.flush()
-    _touch_targets(s, activity, source=source)
+    touch_targets(s, activity, source=source)
     return activity
 
 
-def _touch_targets(s: Session, activity: Activity, *, source: str) -> None:
+def touch_targets(s: Session, activity: Activity, *, source: str) -> None:
     """Record-level effects of an activity: last activity time, lead status and score."""
     when = activity.done_at
     if activity.opportunity_id and when:
@@ -95,7 +95,7 @@ def complete(s: Session, activity_id: int, *, source: str = "cli") -> Activity:
                 source=source)
     activity.done_at = utcnow()
     records.touch(s, "activity", activity)
-    _touch_targets(s, activity, source=source)
+    touch_targets(s, activity, source=source)
     return activity
 
 

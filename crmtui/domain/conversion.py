@@ -182,6 +182,6 @@ def convert(s: Session, lead_id: int, *, account: object = None, contact: object
     # Activities' own rule for the records they are now on (the deal's last activity, which
     # the stale-deal rule reads); the lead is converted by now, so its status stays.
     for activity in moved:
-        activities._touch_targets(s, activity, source=source)
+        activities.touch_targets(s, activity, source=source)
     return Conversion(lead=lead, account=acct, contact=contact, opportunity=opp,
                       created_account=created_account, created_contact=created_contact)

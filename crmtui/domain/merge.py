@@ -14,7 +14,7 @@
 - the merge is written to KEEP's history (each filled field, and a `merge` event naming OTHER),
   then OTHER is deleted;
 - a lead that got OTHER's activities then follows the rules of logging an activity
-  (`activities._touch_targets`): its last activity time, new -> working, its score.
+  (`activities.touch_targets`): its last activity time, new -> working, its score.
 A converted lead cannot be merged into an unconverted one (merge the other way round).
 """
 
@@ -186,5 +186,5 @@ def _touch_lead(s: Session, lead: Lead, moved: list[Activity], *, source: str) -
 
     done = [a for a in moved if a.done_at is not None]
     if done:
-        activities._touch_targets(s, max(done, key=lambda a: a.done_at), source=source)
+        activities.touch_targets(s, max(done, key=lambda a: a.done_at), source=source)
     leads.refresh_score(s, lead)

@@ -137,6 +137,8 @@ def events(s: Session, entity: str, record_id: int, limit: int = 30) -> list[dic
             continue
         if e.action == "edit" and e.field:
             text = shown.change(entity, e.field, e.old, e.new)
+        elif e.action == "merge" and e.field:  # a value the merged duplicate had, dropped
+            text = f"merge dropped {e.field}: {e.old}"
         else:
             detail = e.new or e.old
             text = e.action + (f" {detail}" if detail else "")
