@@ -18,7 +18,6 @@ The lower id of a pair is proposed as the one to keep.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, or_, select
@@ -132,11 +131,14 @@ def _similar_names(s: Session, entity: str, threshold: int, found: _Pairs) -> No
 
 
 def _normal(name: str | None, entity: str) -> str:
-    text = "".join(ch for ch in unicodedata.normalize("NFKD", (name or "").casefold())
-                   if not unicodedata.combining(ch))
+    """A name's words as search sees them (case and accents folded), an account's without
+    its legal form."""
+    from crmtui.domain.search import words
+
+    text = " ".join(words(name))
     if entity == "account":
-        text = _SUFFIXES.sub(" ", text)
-    return " ".join(re.findall(r"\w+", text))
+        text = " ".join(_SUFFIXES.sub(" ", text).split())
+    return text
 
 
 def find(s: Session, entity: str, *, threshold: int = 90, limit: int | None = None) -> list[Pair]:
