@@ -119,7 +119,7 @@ def stage_add(name: Annotated[str, typer.Argument(help="Stage name")], pipeline:
 
 def _kind_note(s, st) -> str | None:
     """'note: pipeline Sales now has 2 won stages' when a won/lost stage is not the only one."""
-    from crmtui.domain import pipelines, refs, words
+    from crmtui.domain import pipelines, refs
 
     if st.kind == "open":
         return None

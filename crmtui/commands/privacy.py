@@ -7,6 +7,7 @@ import typer
 
 from crmtui.commands import output
 from crmtui.commands.common import JsonOpt, YesOpt, confirm, handle, store_session, open_store
+from crmtui.domain.words import count
 
 app = typer.Typer(help="A person's data: export it, or erase it.", no_args_is_help=True)
 Target = Annotated[str, typer.Argument(help="lead:ID, contact:ID or an email address")]
@@ -28,8 +29,9 @@ def export(target: Target,
         return
     with open_private(out, "w", encoding="utf-8") as fh:
         fh.write(text + "\n")
-    output.note(f"wrote {len(data['leads'])} lead(s), {len(data['contacts'])} contact(s), "
-                f"{len(data['activities'])} activities to {out}")
+    output.note(f"wrote {count(len(data['leads']), 'lead')}, "
+                f"{count(len(data['contacts']), 'contact')}, "
+                f"{count(len(data['activities']), 'activity')} to {out}")
 
 
 @app.command("erase", help="Erase the person's personal data everywhere; deal figures stay.")
@@ -39,7 +41,7 @@ def erase(target: Target, yes: YesOpt = False, json_: JsonOpt = False):
 
     with store_session() as s:
         person = privacy.find(s, target)
-        summary = f"{len(person.leads)} lead(s) and {len(person.contacts)} contact(s)"
+        summary = f"{count(len(person.leads), 'lead')} and {count(len(person.contacts), 'contact')}"
     confirm(f"Erase the personal data of {summary} matching {target}? This cannot be undone.",
             yes)
     store = open_store()
@@ -52,11 +54,13 @@ def erase(target: Target, yes: YesOpt = False, json_: JsonOpt = False):
     if json_:
         output.write(output.dumps(result))
     else:
-        output.note(f"erased {result['leads']} lead(s), {result['contacts']} contact(s), "
-                    f"{result['activities']} activities, {result['accounts_renamed']} account(s) "
-                    f"named after them; their name removed from "
-                    f"{result['opportunities_renamed']} deal(s) and "
-                    f"{result['activities_scrubbed']} other activities; "
-                    f"{result['history_rows']} history rows scrubbed"
-                    + (f" (with those of {result['merged_records']} record(s) merged into theirs)"
+        output.note(f"erased {count(result['leads'], 'lead')}, "
+                    f"{count(result['contacts'], 'contact')}, "
+                    f"{count(result['activities'], 'activity')}, "
+                    f"{count(result['accounts_renamed'], 'account')} named after them; their "
+                    f"name removed from {count(result['opportunities_renamed'], 'deal')} and "
+                    f"{count(result['activities_scrubbed'], 'other activity')}; "
+                    f"{count(result['history_rows'], 'history row')} scrubbed"
+                    + (" (with those of "
+                       f"{count(result['merged_records'], 'record')} merged into theirs)"
                        if result.get("merged_records") else ""))

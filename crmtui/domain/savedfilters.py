@@ -163,6 +163,13 @@ def _month_end(d: date) -> date:
     return nxt - timedelta(days=1)
 
 
+def drops_me(filters: dict, *, user: str | None = None) -> bool:
+    """Whether `resolve` drops an `@me` condition of these filters (nobody is set)."""
+    from crmtui.domain.identity import current_user
+
+    return "@me" in filters.values() and not (user if user is not None else current_user())
+
+
 def resolve(filters: dict, *, today: date | None = None, user: str | None = None) -> dict:
     """The filters with placeholders replaced, ready for `listing` (an unknown user drops `@me`)."""
     from crmtui.domain import dates

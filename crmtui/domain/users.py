@@ -136,9 +136,22 @@ def set_active(s: Session, name: str, active: bool, *, source: str = "cli") -> U
     return user
 
 
+def assignable(s: Session, owners_used: list[str]) -> list[str]:
+    """Whom records can be given to, for suggestions: in team mode the active users (the
+    rule of `owner_value`), else the owners already used, one spelling each."""
+    team = [u.name for u in list_users(s) if u.active]
+    if team:
+        return team
+    first: dict[str, str] = {}
+    for owner in owners_used:
+        first.setdefault(owner.lower(), owner)
+    return list(first.values())
+
+
 def open_work(s: Session, name: str) -> dict[str, int]:
     """What a user still owns that is not finished: open deals, leads still being worked
     (new, working, qualified) and open tasks (owner compared ignoring case, as owners are)."""
+    from crmtui.domain import leads
     from crmtui.store.models import Activity, Lead, Opportunity, Stage
 
     def owned(model):
@@ -149,7 +162,7 @@ def open_work(s: Session, name: str) -> dict[str, int]:
             owned(Opportunity), Opportunity.stage_id.in_(
                 select(Stage.id).where(Stage.kind == "open")))) or 0,
         "lead being worked": s.scalar(select(func.count()).select_from(Lead).where(
-            owned(Lead), Lead.status.in_(("new", "working", "qualified")))) or 0,
+            owned(Lead), Lead.status.in_(leads.OPEN))) or 0,
         "open task": s.scalar(select(func.count()).select_from(Activity).where(
             owned(Activity), Activity.kind == "task", Activity.done_at.is_(None))) or 0,
     }

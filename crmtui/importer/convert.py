@@ -364,7 +364,9 @@ def lead_status(text: str, column: str | None = None) -> str:
     """A lead status as ours or as another CRM exports it (`LEAD_STATUS_MAP`)."""
     from crmtui.domain.fields import LEAD_STATUSES
 
-    found = LEAD_STATUS_MAP.get(re.sub(r"[^0-9a-z]+", "", text.lower()))
+    from crmtui.importer.mapping import norm
+
+    found = LEAD_STATUS_MAP.get(norm(text))
     if found is not None:
         return found
     where = f"--map '{column}=extra'" if column else "--map 'COLUMN=extra'"

@@ -21,15 +21,12 @@ from sqlalchemy.orm import Session
 
 from crmtui.domain import listing, serialize
 from crmtui.domain.fields import FIELDS
+from crmtui.importer.mapping import norm
 from crmtui.store.models import TABLES_BY_ENTITY
 
 PAGE = 1000
 
 
-def _norm(name: str) -> str:
-    from crmtui.importer.mapping import norm
-
-    return norm(name)
 LINKS = ("lead", "account", "contact", "opportunity")
 
 
@@ -182,7 +179,7 @@ def csv_columns(entity: str, first: dict | None, extras: list[str]) -> tuple[lis
     named = {}
     for key in extras:
         plain = key not in taken and not key.startswith("extra.") and \
-            _norm(key) not in clashes
+            norm(key) not in clashes
         name = key if plain else f"extra.{key}"
         named[key] = name
         taken.add(name)

@@ -481,10 +481,6 @@ def fraction_percent(*, decimal_comma: bool = False) -> Callable[[str], int]:
 
 
 
-def _value_key(text: str) -> str:
-    return re.sub(r"[^0-9a-z]+", "", text.lower())
-
-
 # Activity (task) statuses other CRMs export -> ours, compared ignoring case, spaces and
 # punctuation (as lead statuses are, see convert.LEAD_STATUS_MAP):
 #
@@ -521,7 +517,7 @@ ACTIVITY_KIND_MAP = {
 
 def _translated(table: dict[str, str], field_name: str, choices: tuple[str, ...],
                 text: str, column: str | None):
-    found = table.get(_value_key(text))
+    found = table.get(norm(text))
     if found is not None:
         return found
     where = f"--map '{column}=extra'" if column else "--map 'COLUMN=extra'"

@@ -15,9 +15,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from crmtui.reports.base import NONE_LABEL
 from crmtui.store.models import User
-
-NONE_LABEL = "(none)"  # as base.NONE_LABEL
 
 
 class OwnerNames:

@@ -190,12 +190,7 @@ class ListScreen(CrmScreen):
         return out
 
     def _unknown_me(self) -> bool:
-        """Whether the filters name @me while nobody is set (`savedfilters.resolve` then
-        drops the condition)."""
-        if "@me" not in self.filters.values():
-            return False
-        resolved = savedfilters.resolve(self.filters, today=self.crm.clock.today())
-        return any(v == "@me" and k not in resolved for k, v in self.filters.items())
+        return savedfilters.drops_me(self.filters)
 
     def _status(self) -> None:
         table = self.table
@@ -411,12 +406,7 @@ class ListScreen(CrmScreen):
 
         owners = browse.distinct_values(s, self.entity, "owner")
         out = {"owner": ["@me"] + owners}
-        # whom records can be given to: in team mode the active users (`owner_value`'s rule),
-        # else the owners already used, one spelling each
-        team = [u.name for u in users.list_users(s) if u.active]
-        seen: set[str] = set()
-        out["assign"] = team or [o for o in owners
-                                 if not (o.lower() in seen or seen.add(o.lower()))]
+        out["assign"] = users.assignable(s, owners)
         if self.entity == "opportunity":
             out["stage"] = sorted({st.name for st in s.scalars(select(Stage))})
             out["pipeline"] = [pl.name for pl in s.scalars(select(Pipeline))]
